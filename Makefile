@@ -1,0 +1,28 @@
+# Quick start:  make mnist   |   make test
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: deps configure build test mnist bench install clean
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) > /dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
+
+mnist: build
+	@if [ -x $(BUILD)/examples/mnist ]; then $(BUILD)/examples/mnist --data data/mnist; \
+	else echo "The mnist example is not built yet."; fi
+
+bench: build
+	@cmake --build $(BUILD) --target benchmarks -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,234 @@
+#include "autograd.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+thread_local bool grad_enabled = true;
+}  // namespace
+
+bool GradMode::is_enabled() { return grad_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
+
+namespace autograd {
+namespace {
+
+// The calling thread's tape: entries in execution order, held weakly. A tensor owns the entry
+// that produced it, and an entry owns the entries that produced its inputs, so an entry lives
+// exactly as long as some live tensor can still reach it; dead slots are compacted away.
+struct Tape {
+  std::vector<std::weak_ptr<Node>> entries;
+  std::size_t compact_threshold = 1024;
+  std::uint64_t next_sequence = 0;
+
+  void append(const std::shared_ptr<Node>& node) {
+    node->sequence = next_sequence++;
+    entries.push_back(node);
+    if (entries.size() >= compact_threshold) compact();
+  }
+  void compact() {
+    std::erase_if(entries, [](const std::weak_ptr<Node>& w) {
+      auto n = w.lock();
+      return !n || n->released;
+    });
+    // Amortised O(1) per append: the next compaction waits until the tape doubles.
+    compact_threshold = std::max<std::size_t>(1024, 2 * entries.size());
+  }
+};
+thread_local Tape tape;
+
+// Destroying the last tensor of a long chain would otherwise destroy entry after entry
+// recursively and overflow the stack; instead entries about to die are parked here and
+// destroyed one at a time by a loop.
+thread_local std::vector<std::shared_ptr<Node>> graveyard;
+thread_local bool draining = false;
+
+}  // namespace
+
+Node::~Node() {
+  for (auto& edge : inputs)
+    if (edge.producer && edge.producer.use_count() == 1) graveyard.push_back(std::move(edge.producer));
+  backward = nullptr;
+  if (draining) return;
+  draining = true;
+  while (!graveyard.empty()) {
+    auto last = std::move(graveyard.back());
+    graveyard.pop_back();
+    last.reset();  // may park more entries; the loop picks them up
+  }
+  draining = false;
+}
+
+SavedTensor::SavedTensor(const Tensor& t) : value_(t.defined() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
+
+const Tensor& SavedTensor::get() const {
+  if (value_.defined() && value_.version() != version_)
+    throw std::logic_error(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        "a tensor of shape " + shape_str(value_.shape()) + " is at version " + std::to_string(value_.version()) +
+        "; expected version " + std::to_string(version_) + " instead");
+  return value_;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const auto& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+bool needs_grad(std::initializer_list<Tensor> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const auto& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
+  if (!needs_grad(inputs)) return output;
+  if (!output.is_floating_point())
+    throw std::logic_error(name + ": an op with an integer output cannot be differentiable");
+  auto node = std::make_shared<Node>();
+  node->name = std::move(name);
+  node->backward = std::move(backward);
+  node->output_shape = output.shape();
+  node->output_dtype = output.dtype();
+  node->inputs.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    Edge edge;
+    if (in.defined() && in.requires_grad()) {
+      edge.shape = in.shape();
+      edge.dtype = in.dtype();
+      if (in.is_leaf()) edge.leaf = in.impl_ptr();
+      else edge.producer = in.impl()->grad_fn;
+    }
+    node->inputs.push_back(std::move(edge));
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = output.impl()->storage;
+  impl->shape = output.shape();
+  impl->dtype = output.dtype();
+  impl->requires_grad = true;
+  impl->grad_fn = node;
+  node->output = impl;
+  tape.append(node);
+  return Tensor(std::move(impl));
+}
+
+namespace {
+
+void check_grad_matches(const Tensor& g, const Shape& shape, Dtype dtype, const std::string& where) {
+  if (g.shape() != shape || g.dtype() != dtype)
+    throw std::logic_error(where + " returned a gradient of shape " + shape_str(g.shape()) + " (" +
+                           dtype_name(g.dtype()) + ") for an input of shape " + shape_str(shape) + " (" +
+                           dtype_name(dtype) + ")");
+}
+
+void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
+  if (!leaf.grad) {
+    leaf.grad = g.clone().impl_ptr();  // a private buffer: later accumulations write into it in place
+  } else {
+    Tensor acc(leaf.grad);
+    add_(acc, g);
+  }
+}
+
+void accumulate_pending(Node& node, const Tensor& g) {
+  // Out of place: the first gradient may be shared with another input's (e.g. both sides of a+b).
+  node.pending_grad = node.pending_grad.defined() ? add(node.pending_grad, g) : g;
+}
+
+}  // namespace
+
+void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
+  if (!root.requires_grad())
+    throw std::logic_error("element 0 of tensors does not require grad and does not have a grad_fn");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    if (root.numel() != 1) throw std::logic_error("grad can be implicitly created only for scalar outputs");
+    seed = ones_like(root);
+  }
+  check_grad_matches(seed, root.shape(), root.dtype(), "backward: the gradient argument");
+  NoGradGuard no_grad;
+  if (root.is_leaf()) {
+    accumulate_into_leaf(*root.impl(), seed);
+    return;
+  }
+
+  // The entries reachable from root, replayed in reverse execution order.
+  std::vector<Node*> order;
+  std::unordered_set<Node*> seen;
+  std::vector<Node*> stack{root.impl()->grad_fn.get()};
+  seen.insert(stack.back());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    order.push_back(n);
+    for (auto& e : n->inputs)
+      if (e.producer && seen.insert(e.producer.get()).second) stack.push_back(e.producer.get());
+  }
+  std::sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->sequence > b->sequence; });
+
+  Node& root_node = *root.impl()->grad_fn;
+  root_node.pending_grad = seed;
+  for (Node* node : order) {
+    if (!node->pending_grad.defined()) continue;
+    if (node->released)
+      throw std::logic_error(
+          "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+          "already been freed). Saved intermediate values of the graph are freed when you call .backward(). "
+          "Specify retain_graph=true if you need to backward through the graph a second time (op '" +
+          node->name + "').");
+    Tensor g = std::move(node->pending_grad);
+    node->pending_grad = Tensor();
+    if (auto out = node->output.lock(); out && out->retains_grad) {
+      if (out->grad) { Tensor acc(out->grad); add_(acc, g); }
+      else out->grad = g.clone().impl_ptr();
+    }
+    std::vector<Tensor> grads = node->backward(g);
+    if (grads.size() != node->inputs.size())
+      throw std::logic_error("backward of '" + node->name + "' returned " + std::to_string(grads.size()) +
+                             " gradients for " + std::to_string(node->inputs.size()) + " inputs");
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      Edge& e = node->inputs[i];
+      if (!grads[i].defined() || (!e.producer && !e.leaf)) continue;
+      check_grad_matches(grads[i], e.shape, e.dtype, "backward of '" + node->name + "'");
+      if (e.producer) accumulate_pending(*e.producer, grads[i]);
+      else accumulate_into_leaf(*e.leaf, grads[i]);
+    }
+    if (!retain_graph) {
+      node->backward = nullptr;  // frees the saved values
+      node->released = true;
+    }
+  }
+}
+
+std::size_t tape_size() {
+  tape.compact();
+  return tape.entries.size();
+}
+std::size_t tape_capacity_in_use() { return tape.entries.size(); }
+
+std::string tape_dump() {
+  tape.compact();
+  std::ostringstream s;
+  for (const auto& w : tape.entries) {
+    auto n = w.lock();
+    if (!n) continue;
+    s << "#" << n->sequence << " " << n->name << "(";
+    for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+      const auto& e = n->inputs[i];
+      s << (i ? ", " : "") << (e.producer || e.leaf ? shape_str(e.shape) : std::string("-"));
+    }
+    s << ") -> " << shape_str(n->output_shape) << " " << dtype_name(n->output_dtype) << "\n";
+  }
+  return s.str();
+}
+
+}  // namespace autograd
+}  // namespace tapegrad

@@ -1,0 +1,94 @@
+// The tape: a thread-local record of differentiable ops in execution order, replayed in reverse by
+// backward(). Built-in ops and user-defined ops record themselves through the same `record` call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace tapegrad {
+
+// Grad mode: a thread-local flag. Ops record only when it is on and an input requires grad.
+struct GradMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
+class NoGradGuard {
+ public:
+  NoGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
+  ~NoGradGuard() { GradMode::set_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+namespace autograd {
+
+// Receives the gradient of the op's output and returns one gradient per input, in the order the
+// inputs were given to `record` (an undefined Tensor means "no gradient for this input").
+// Runs with grad mode off. It must capture saved values with `save()` (or .detach()), never the
+// output handle itself, so the graph has no cycles.
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+
+// A value kept for backward, with the version it had when saved: reading it after an in-place
+// change raises instead of silently computing a wrong gradient.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t);  // NOLINT: implicit so captures read naturally
+  const Tensor& get() const;     // throws if the value was modified in place since it was saved
+  operator const Tensor&() const { return get(); }  // NOLINT
+
+ private:
+  Tensor value_;
+  std::uint64_t version_ = 0;
+};
+inline SavedTensor save(const Tensor& t) { return SavedTensor(t); }
+
+struct Edge {
+  std::shared_ptr<Node> producer;     // set when the input is itself an op result
+  std::shared_ptr<TensorImpl> leaf;   // set when the input is a leaf that requires grad
+  Shape shape;                        // the input's shape, to check the gradient we pass back
+  Dtype dtype = kFloat32;
+};
+
+// One tape entry.
+struct Node {
+  std::string name;
+  std::uint64_t sequence = 0;         // position in execution order on its thread
+  std::vector<Edge> inputs;
+  BackwardFn backward;
+  Shape output_shape;
+  Dtype output_dtype = kFloat32;
+  std::weak_ptr<TensorImpl> output;   // for retain_grad; weak, so no cycle
+  Tensor pending_grad;                // gradient accumulated for the output during backward
+  bool released = false;              // saved values freed by a backward without retain_graph
+  ~Node();                            // tears down long chains iteratively, never recursively
+};
+
+// True when an op on these inputs would be recorded (grad mode on and some input requires grad).
+bool needs_grad(std::initializer_list<Tensor> inputs);
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+// Records `output` as the result of op `name` on `inputs`. When recording is needed, returns a
+// tensor sharing output's storage that requires grad and carries the new tape entry; otherwise
+// returns output unchanged.
+Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
+
+// backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root).
+void backward(const Tensor& root, const Tensor& gradient = {}, bool retain_graph = false);
+
+// Inspection of the calling thread's tape.
+std::size_t tape_size();               // live (not yet released, still reachable) entries
+std::size_t tape_capacity_in_use();    // slots held, including dead ones not yet compacted
+std::string tape_dump();               // one line per live entry: "#seq name(in shapes) -> out shape"
+
+}  // namespace autograd
+}  // namespace tapegrad

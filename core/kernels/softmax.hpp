@@ -1,0 +1,46 @@
+// Row kernels for the softmax family and the fused cross-entropy. A "row" is `cols` contiguous
+// values; every function processes `rows` of them. T is float or double (explicitly instantiated).
+// The functions in namespace kernels are the fast ones; kernels::scalar holds plain twins with the
+// same contracts, used as test oracles.
+#pragma once
+
+#include <cstdint>
+
+namespace tapegrad::kernels {
+
+// Options of the fused cross-entropy with class-index targets.
+template <class T> struct CrossEntropyArgs {
+  const std::int64_t* target = nullptr;  // one per row, each in [0, cols) or == ignore_index
+  const T* weight = nullptr;             // cols class weights, or nullptr for all ones
+  std::int64_t ignore_index = -100;
+  double label_smoothing = 0.0;
+};
+
+#define TAPEGRAD_DECLARE_SOFTMAX_KERNELS                                                                         \
+  /* y = softmax(x) per row */                                                                                   \
+  template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols);                  \
+  /* y = x - logsumexp(x) per row */                                                                             \
+  template <class T> void log_softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols);              \
+  /* out[r] = logsumexp(x[r]) */                                                                                 \
+  template <class T> void logsumexp_rows(const T* x, T* out, std::int64_t rows, std::int64_t cols);              \
+  /* dx = y * (g - sum(g * y)), y = softmax(x) */                                                                \
+  template <class T> void softmax_backward_rows(const T* y, const T* g, T* dx, std::int64_t rows, std::int64_t cols); \
+  /* dx = g - exp(y) * sum(g), y = log_softmax(x) */                                                             \
+  template <class T>                                                                                             \
+  void log_softmax_backward_rows(const T* y, const T* g, T* dx, std::int64_t rows, std::int64_t cols);           \
+  /* loss[r] = (1-e)·w[t]·(lse - x[t]) + (e/C)·Σ_c w_c·(lse - x_c), 0 for an ignored row; lse[r] saved */        \
+  template <class T>                                                                                             \
+  void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, std::int64_t cols,             \
+                                  const CrossEntropyArgs<T>& args);                                              \
+  /* dx[r,j] = grad[r]·(S·p_j - q_j), p = exp(x - lse[r]), q_j = w_j((1-e)[j=t] + e/C), S = Σ_j q_j; 0 if ignored */ \
+  template <class T>                                                                                             \
+  void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows,            \
+                                   std::int64_t cols, const CrossEntropyArgs<T>& args);
+
+TAPEGRAD_DECLARE_SOFTMAX_KERNELS
+namespace scalar {
+TAPEGRAD_DECLARE_SOFTMAX_KERNELS
+}  // namespace scalar
+#undef TAPEGRAD_DECLARE_SOFTMAX_KERNELS
+
+}  // namespace tapegrad::kernels

@@ -1,0 +1,117 @@
+// Differentiable tensor operations. Binary element-wise ops broadcast with NumPy rules and sum
+// their gradients back to each input's shape. Implementations live in core/ops/, one file per family.
+#pragma once
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace tapegrad {
+
+// ---- element-wise (core/ops/elementwise.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);  // gradient goes to the larger (split evenly on ties)
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, double b);
+Tensor sub(const Tensor& a, double b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, double b);
+Tensor rsub(double a, const Tensor& b);  // a - b
+Tensor rdiv(double a, const Tensor& b);  // a / b
+Tensor neg(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);  // grad 1 inside [min,max]
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);  // condition != 0 picks a
+Tensor clone(const Tensor& x);
+Tensor to_dtype(const Tensor& x, Dtype dtype);
+
+// In place, not recorded on the tape (for optimizers and gradient accumulation); bump the version.
+Tensor& add_(Tensor& self, const Tensor& other, double alpha = 1.0);  // self += alpha * other
+Tensor& mul_(Tensor& self, double factor);
+
+// Comparisons: masks of 0/1 in the promoted input dtype, never differentiable.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, double b);
+Tensor lt(const Tensor& a, double b);
+Tensor isnan(const Tensor& x);
+
+// Shape of the broadcast of a and b, with PyTorch's error text when they do not broadcast.
+Shape broadcast_shapes(const Shape& a, const Shape& b);
+// Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting).
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+// ---- activations (core/ops/activation.cpp) ----
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+
+// ---- reductions (core/ops/reduction.cpp) ----
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
+// Max along dim: values (differentiable, gradient to the first maximal element) and int64 indices.
+std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor max(const Tensor& x);  // max of all elements
+Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
+// ---- shape and indexing (core/ops/shape.cpp) ----
+Tensor reshape(const Tensor& x, const Shape& shape);  // one dim may be -1; shares storage
+Tensor view(const Tensor& x, const Shape& shape);
+Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+Tensor squeeze(const Tensor& x, std::int64_t dim);
+Tensor unsqueeze(const Tensor& x, std::int64_t dim);
+Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);
+Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims);
+Tensor t(const Tensor& x);  // 2-D transpose (0-D and 1-D unchanged)
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+
+// ---- matrix products (core/ops/matmul.cpp) ----
+// 2-D x 2-D, 1-D x 2-D, 2-D x 1-D and 1-D x 1-D (dot), as torch.matmul.
+Tensor matmul(const Tensor& a, const Tensor& b);
+// y = x Wᵀ + b for x of shape (*, in), W (out, in), bias (out) or undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
+// ---- softmax family (core/ops/softmax.cpp) ----
+Tensor softmax(const Tensor& x, std::int64_t dim);
+Tensor log_softmax(const Tensor& x, std::int64_t dim);
+Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
+// ---- operators ----
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+inline Tensor operator-(double a, const Tensor& b) { return rsub(a, b); }
+inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator/(double a, const Tensor& b) { return rdiv(a, b); }
+inline Tensor operator-(const Tensor& x) { return neg(x); }
+inline Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+
+}  // namespace tapegrad

@@ -1,0 +1,290 @@
+// Element-wise ops: each forward is a one-line functor, its backward written right beside it.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "../autograd.hpp"
+#include "../ops.hpp"
+#include "strided.hpp"
+
+namespace tapegrad {
+
+using autograd::record;
+using autograd::save;
+using autograd::SavedTensor;
+using Grads = std::vector<Tensor>;
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const std::int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw std::invalid_argument("The size of tensor a (" + std::to_string(da) + ") must match the size of tensor b (" +
+                                  std::to_string(db) + ") at non-singleton dimension " + std::to_string(i) +
+                                  " (shapes " + shape_str(a) + " and " + shape_str(b) + ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    throw std::invalid_argument(std::string(op) + ": expected both operands to have the same dtype, but got " +
+                                dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
+}
+
+// out = f(a, b) with broadcasting; `Floating` restricts the op to float32/float64.
+template <bool Floating = true, class F>
+Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
+  check_same_dtype(op, a, b);
+  const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape());
+  Tensor out = empty(shape, a.dtype());
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    if (a.shape() == b.shape()) {
+      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
+    } else if (b.numel() == 1) {
+      const T s = pb[0];
+      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], s));
+    } else {
+      detail::for_each_offset<3>(
+          shape, {detail::broadcast_strides(a.shape(), shape), detail::broadcast_strides(b.shape(), shape),
+                  detail::broadcast_strides(shape, shape)},
+          [&](const auto& o) { po[o[2]] = static_cast<T>(f(pa[o[0]], pb[o[1]])); });
+    }
+  };
+  if constexpr (Floating) dispatch_floating(a.dtype(), op, run);
+  else dispatch(a.dtype(), run);
+  return out;
+}
+
+template <bool Floating = true, class F>
+Tensor unary_map(const char* op, const Tensor& x, F f) {
+  Tensor out = empty(x.shape(), x.dtype());
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+  };
+  if constexpr (Floating) dispatch_floating(x.dtype(), op, run);
+  else dispatch(x.dtype(), run);
+  return out;
+}
+
+Tensor scalar_like(const Tensor& t, double v) { return full({}, v, t.dtype()); }
+
+}  // namespace
+
+// ---- arithmetic ----
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map<false>("add", a, b, [](auto x, auto z) { return x + z; });
+  return record("add", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+    return Grads{sum_to(g, sa), sum_to(g, sb)};
+  });
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map<false>("sub", a, b, [](auto x, auto z) { return x - z; });
+  return record("sub", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+    return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
+  });
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map<false>("mul", a, b, [](auto x, auto z) { return x * z; });
+  if (!autograd::needs_grad({a, b})) return y;
+  return record("mul", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+    const Tensor& a = sa; const Tensor& b = sb;
+    return Grads{sum_to(mul(g, b), a.shape()), sum_to(mul(g, a), b.shape())};
+  });
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map("div", a, b, [](auto x, auto z) { return x / z; });
+  if (!autograd::needs_grad({a, b})) return y;
+  return record("div", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+    const Tensor& a = sa; const Tensor& b = sb;
+    const Tensor ga = div(g, b);
+    return Grads{sum_to(ga, a.shape()), sum_to(neg(mul(ga, div(a, b))), b.shape())};
+  });
+}
+
+namespace {
+// Gradient of maximum/minimum: to the selected side, split evenly on ties (as PyTorch).
+Grads select_grads(const Tensor& g, const Tensor& a, const Tensor& b, bool take_max) {
+  const Tensor wins_a = take_max ? gt(a, b) : lt(a, b);
+  const Tensor ties = mul(eq(a, b), scalar_like(g, 0.5));
+  const Tensor share_a = add(wins_a, ties);
+  const Tensor share_b = rsub(1.0, share_a);
+  return Grads{sum_to(mul(g, share_a), a.shape()), sum_to(mul(g, share_b), b.shape())};
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map("maximum", a, b, [](auto x, auto z) {
+    return std::isnan(x) || std::isnan(z) ? x + z : (x > z ? x : z);
+  });
+  return record("maximum", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+    return select_grads(g, sa, sb, true);
+  });
+}
+
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  Tensor y = binary_map("minimum", a, b, [](auto x, auto z) {
+    return std::isnan(x) || std::isnan(z) ? x + z : (x < z ? x : z);
+  });
+  return record("minimum", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+    return select_grads(g, sa, sb, false);
+  });
+}
+
+Tensor add(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
+Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
+Tensor div(const Tensor& a, double b) { return div(a, scalar_like(a, b)); }
+Tensor rsub(double a, const Tensor& b) { return sub(scalar_like(b, a), b); }
+Tensor rdiv(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
+
+Tensor neg(const Tensor& x) {
+  Tensor y = unary_map<false>("neg", x, [](auto v) { return -v; });
+  return record("neg", {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
+}
+
+Tensor pow(const Tensor& x, double p) {
+  Tensor y = unary_map("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
+  return record("pow", {x}, y, [sx = save(x), p](const Tensor& g) {
+    if (p == 0) return Grads{zeros_like(g)};
+    return Grads{mul(g, mul(pow(sx, p - 1), p))};
+  });
+}
+
+Tensor exp(const Tensor& x) {
+  Tensor y = unary_map("exp", x, [](auto v) { return std::exp(v); });
+  return record("exp", {x}, y, [sy = save(y)](const Tensor& g) { return Grads{mul(g, sy.get())}; });
+}
+
+Tensor log(const Tensor& x) {
+  Tensor y = unary_map("log", x, [](auto v) { return std::log(v); });
+  return record("log", {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, sx.get())}; });
+}
+
+Tensor log1p(const Tensor& x) {
+  Tensor y = unary_map("log1p", x, [](auto v) { return std::log1p(v); });
+  return record("log1p", {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, add(sx.get(), 1.0))}; });
+}
+
+Tensor sqrt(const Tensor& x) {
+  Tensor y = unary_map("sqrt", x, [](auto v) { return std::sqrt(v); });
+  return record("sqrt", {x}, y, [sy = save(y)](const Tensor& g) { return Grads{div(g, mul(sy.get(), 2.0))}; });
+}
+
+Tensor abs(const Tensor& x) {
+  Tensor y = unary_map<false>("abs", x, [](auto v) { return v < 0 ? -v : v; });
+  return record("abs", {x}, y, [sx = save(x)](const Tensor& g) {
+    const Tensor sign = unary_map("abs_backward", sx.get(), [](auto v) { return (v > 0) - (v < 0); });
+    return Grads{mul(g, sign)};
+  });
+}
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  const double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
+  Tensor y = unary_map("clamp", x, [lo, hi](auto v) {
+    using T = decltype(v);
+    return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
+  });
+  return record("clamp", {x}, y, [sx = save(x), lo, hi](const Tensor& g) {
+    const Tensor inside = unary_map("clamp_backward", sx.get(), [lo, hi](auto v) { return v >= lo && v <= hi; });
+    return Grads{mul(g, inside)};
+  });
+}
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  check_same_dtype("where", a, b);
+  const Tensor c = condition.dtype() == a.dtype() ? condition : condition.to(a.dtype());
+  const Shape shape = broadcast_shapes(broadcast_shapes(c.shape(), a.shape()), b.shape());
+  Tensor y = empty(shape, a.dtype());
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *pc = c.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
+    T* py = y.data<T>();
+    detail::for_each_offset<4>(shape,
+                               {detail::broadcast_strides(c.shape(), shape), detail::broadcast_strides(a.shape(), shape),
+                                detail::broadcast_strides(b.shape(), shape), detail::broadcast_strides(shape, shape)},
+                               [&](const auto& o) { py[o[3]] = pc[o[0]] != 0 ? pa[o[1]] : pb[o[2]]; });
+  });
+  return record("where", {a, b}, y, [sc = save(c), sa = a.shape(), sb = b.shape()](const Tensor& g) {
+    const Tensor zero = zeros({}, g.dtype());
+    return Grads{sum_to(where(sc.get(), g, zero), sa), sum_to(where(sc.get(), zero, g), sb)};
+  });
+}
+
+Tensor clone(const Tensor& x) {
+  Tensor y = empty(x.shape(), x.dtype());
+  y.copy_(x);
+  return record("clone", {x}, y, [](const Tensor& g) { return Grads{g}; });
+}
+
+Tensor to_dtype(const Tensor& x, Dtype dtype) {
+  if (x.dtype() == dtype) return x;
+  Tensor y = empty(x.shape(), dtype);
+  y.copy_(x);
+  if (!is_floating_point(dtype)) return y;  // integer results carry no gradient
+  return record("to", {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
+}
+
+// ---- in place ----
+Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
+  check_same_dtype("add_", self, other);
+  if (broadcast_shapes(self.shape(), other.shape()) != self.shape())
+    throw std::invalid_argument("add_: cannot broadcast " + shape_str(other.shape()) + " into " +
+                                shape_str(self.shape()));
+  self.bump_version();
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* ps = self.data<T>();
+    const T* po = other.data<T>();
+    const T a = static_cast<T>(alpha);
+    if (self.shape() == other.shape()) {
+      for (std::int64_t i = 0, n = self.numel(); i < n; ++i) ps[i] += a * po[i];
+    } else {
+      detail::for_each_offset<2>(self.shape(),
+                                 {detail::broadcast_strides(self.shape(), self.shape()),
+                                  detail::broadcast_strides(other.shape(), self.shape())},
+                                 [&](const auto& o) { ps[o[0]] += a * po[o[1]]; });
+    }
+  });
+  return self;
+}
+
+Tensor& mul_(Tensor& self, double factor) {
+  self.bump_version();
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = self.data<T>();
+    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= static_cast<T>(factor);
+  });
+  return self;
+}
+
+// ---- comparisons ----
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_map<false>("eq", a, b, [](auto x, auto y) { return x == y; }); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_map<false>("ne", a, b, [](auto x, auto y) { return x != y; }); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_map<false>("lt", a, b, [](auto x, auto y) { return x < y; }); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_map<false>("le", a, b, [](auto x, auto y) { return x <= y; }); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_map<false>("gt", a, b, [](auto x, auto y) { return x > y; }); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_map<false>("ge", a, b, [](auto x, auto y) { return x >= y; }); }
+Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(a, b)); }
+Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(a, b)); }
+Tensor isnan(const Tensor& x) {
+  return unary_map<false>("isnan", x, [](auto v) { return v != v; });
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,208 @@
+// Reductions: sum, mean, max/argmax, and sum_to (the inverse of broadcasting).
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "../autograd.hpp"
+#include "../ops.hpp"
+#include "strided.hpp"
+
+namespace tapegrad {
+
+using autograd::record;
+using autograd::save;
+using Grads = std::vector<Tensor>;
+
+namespace {
+
+// Wrapped, de-duplicated dims; empty `dims` means all of them.
+std::vector<bool> reduced_mask(const Tensor& x, const std::vector<std::int64_t>& dims) {
+  std::vector<bool> mask(static_cast<std::size_t>(x.dim()), dims.empty());
+  for (auto d : dims) {
+    const auto w = static_cast<std::size_t>(wrap_dim(d, x.dim()));
+    if (x.dim() > 0 && mask[w]) throw std::invalid_argument("dim " + std::to_string(d) + " appears multiple times in the list of dims");
+    if (x.dim() > 0) mask[w] = true;
+  }
+  return mask;
+}
+
+Shape keepdim_shape(const Tensor& x, const std::vector<bool>& mask) {
+  Shape s = x.shape();
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (mask[i]) s[i] = 1;
+  return s;
+}
+
+Shape drop_reduced(const Shape& s, const std::vector<bool>& mask) {
+  Shape out;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (!mask[i]) out.push_back(s[i]);
+  return out;
+}
+
+// Sum into `out_shape` (x's shape with reduced dims set to 1). Floats accumulate in double.
+Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
+  Tensor out = empty(out_shape, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{0});
+    const T* px = x.data<T>();
+    if (out.numel() == 1) {
+      Acc s{0};
+      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) s += px[i];
+      acc[0] = s;
+    } else {
+      detail::for_each_offset<2>(x.shape(),
+                                 {detail::broadcast_strides(x.shape(), x.shape()),
+                                  detail::broadcast_strides(out_shape, x.shape())},
+                                 [&](const auto& o) { acc[static_cast<std::size_t>(o[1])] += px[o[0]]; });
+    }
+    T* po = out.data<T>();
+    for (std::size_t i = 0; i < acc.size(); ++i) po[i] = static_cast<T>(acc[i]);
+  });
+  return out;
+}
+
+// Repeats g (of a shape that broadcasts to `shape`) to fill `shape`.
+Tensor broadcast_to(const Tensor& g, const Shape& shape) {
+  Tensor out = empty(shape, g.dtype());
+  dispatch(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pg = g.data<T>();
+    T* po = out.data<T>();
+    detail::for_each_offset<2>(shape, {detail::broadcast_strides(shape, shape), detail::broadcast_strides(g.shape(), shape)},
+                               [&](const auto& o) { po[o[0]] = pg[o[1]]; });
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  const std::size_t lead = grad.shape().size() - shape.size();
+  Shape keep(grad.shape().size(), 1);
+  for (std::size_t i = 0; i < shape.size(); ++i) keep[lead + i] = shape[i] == 1 ? 1 : grad.shape()[lead + i];
+  return reshape(sum_keepdim(grad, keep), shape);
+}
+
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  const auto mask = reduced_mask(x, dims);
+  const Shape keep = keepdim_shape(x, mask);
+  Tensor y = sum_keepdim(x, keep);
+  if (!keepdim) y = y.detach().reshape(drop_reduced(x.shape(), mask));
+  return record("sum", {x}, y, [shape = x.shape(), keep](const Tensor& g) {
+    return Grads{broadcast_to(g.reshape(keep), shape)};
+  });
+}
+
+Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+
+Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  check_floating(x.dtype(), "mean");
+  const auto mask = reduced_mask(x, dims);
+  std::int64_t count = 1;
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) count *= x.shape()[i];
+  return div(sum(x, dims, keepdim), static_cast<double>(count));  // 0/0 = NaN for empty input, as PyTorch
+}
+
+Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+
+namespace {
+
+// Views x as (outer, n, inner) around dim and finds the first maximal element of each line
+// (NaN counts as maximal, as in PyTorch).
+struct Lines {
+  std::int64_t outer = 1, n = 1, inner = 1;
+  Lines(const Tensor& x, std::int64_t dim) {
+    for (std::int64_t i = 0; i < x.dim(); ++i) {
+      if (i < dim) outer *= x.shape()[i];
+      else if (i > dim) inner *= x.shape()[i];
+    }
+    n = x.dim() == 0 ? 1 : x.shape()[dim];
+  }
+};
+
+Tensor argmax_lines(const Tensor& x, const Lines& l) {
+  Tensor idx = empty({l.outer * l.inner}, kInt64);
+  std::int64_t* pi = idx.data<std::int64_t>();
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    for (std::int64_t o = 0; o < l.outer; ++o)
+      for (std::int64_t i = 0; i < l.inner; ++i) {
+        const T* line = px + o * l.n * l.inner + i;
+        std::int64_t best = 0;
+        for (std::int64_t k = 1; k < l.n; ++k) {
+          const T v = line[k * l.inner], b = line[best * l.inner];
+          if (b != b) break;                 // a NaN already won
+          if (v != v || v > b) best = k;
+        }
+        pi[o * l.inner + i] = best;
+      }
+  });
+  return idx;
+}
+
+Shape reduced_shape(const Tensor& x, std::int64_t dim, bool keepdim) {
+  Shape s = x.shape();
+  if (s.empty()) return s;
+  if (keepdim) s[static_cast<std::size_t>(dim)] = 1;
+  else s.erase(s.begin() + dim);
+  return s;
+}
+
+}  // namespace
+
+Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
+  dim = wrap_dim(dim, x.dim());
+  if (x.dim() > 0 && x.shape()[dim] == 0)
+    throw std::invalid_argument("argmax(): Expected reduction dim " + std::to_string(dim) + " to have non-zero size.");
+  return argmax_lines(x, Lines(x, dim)).reshape(reduced_shape(x, dim, keepdim));
+}
+
+std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  dim = wrap_dim(dim, x.dim());
+  if (x.dim() > 0 && x.shape()[dim] == 0)
+    throw std::invalid_argument("max(): Expected reduction dim " + std::to_string(dim) + " to have non-zero size.");
+  const Lines l(x, dim);
+  const Tensor idx = argmax_lines(x, l);
+  Tensor values = empty({l.outer * l.inner}, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    const std::int64_t* pi = idx.data<std::int64_t>();
+    T* pv = values.data<T>();
+    for (std::int64_t o = 0; o < l.outer; ++o)
+      for (std::int64_t i = 0; i < l.inner; ++i)
+        pv[o * l.inner + i] = px[(o * l.n + pi[o * l.inner + i]) * l.inner + i];
+  });
+  const Shape out_shape = reduced_shape(x, dim, keepdim);
+  values = values.reshape(out_shape);
+  Tensor indices = idx.reshape(out_shape);
+  values = record("max", {x}, values, [shape = x.shape(), l, idx](const Tensor& g) {
+    // Route each gradient to the position its maximum came from.
+    Tensor dx = zeros(shape, g.dtype());
+    dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
+      using T = decltype(tag);
+      const T* pg = g.data<T>();
+      const std::int64_t* pi = idx.data<std::int64_t>();
+      T* pd = dx.data<T>();
+      for (std::int64_t o = 0; o < l.outer; ++o)
+        for (std::int64_t i = 0; i < l.inner; ++i)
+          pd[(o * l.n + pi[o * l.inner + i]) * l.inner + i] += pg[o * l.inner + i];
+    });
+    return Grads{dx};
+  });
+  return {values, indices};
+}
+
+Tensor max(const Tensor& x) {
+  if (x.numel() == 0)
+    throw std::invalid_argument("max(): Expected reduction dim to be specified for input.numel() == 0.");
+  return max(x.reshape({-1}), 0, false).first;
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,61 @@
+// Internal: walking the elements of a broadcast result. Every operand is contiguous; broadcasting
+// and reduction are expressed as strides, with stride 0 along dimensions an operand repeats.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "../tensor.hpp"
+
+namespace tapegrad::detail {
+
+using Strides = std::vector<std::int64_t>;
+
+// Strides of a contiguous `shape` seen through the larger broadcast shape `out`
+// (right-aligned; 0 where `shape` has size 1 or no dimension).
+inline Strides broadcast_strides(const Shape& shape, const Shape& out) {
+  Strides s(out.size(), 0);
+  std::int64_t step = 1;
+  const std::size_t offset = out.size() - shape.size();
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    if (shape[i] != 1) s[i + offset] = step;
+    step *= shape[i];
+  }
+  return s;
+}
+
+// Calls f(offsets) once per element of `shape`, in row-major order, where offsets[k] is the
+// element's position in operand k given its strides. The innermost dimension is a plain loop.
+template <std::size_t K, class F>
+void for_each_offset(const Shape& shape, const std::array<Strides, K>& strides, F&& f) {
+  const std::size_t nd = shape.size();
+  for (auto d : shape)
+    if (d == 0) return;
+  std::array<std::int64_t, K> off{};
+  if (nd == 0) { f(off); return; }
+  std::vector<std::int64_t> idx(nd, 0);
+  const std::int64_t inner = shape[nd - 1];
+  std::array<std::int64_t, K> inner_stride{};
+  for (std::size_t k = 0; k < K; ++k) inner_stride[k] = strides[k][nd - 1];
+  for (;;) {
+    std::array<std::int64_t, K> o = off;
+    for (std::int64_t j = 0; j < inner; ++j) {
+      f(o);
+      for (std::size_t k = 0; k < K; ++k) o[k] += inner_stride[k];
+    }
+    // Carry into the outer dimensions.
+    std::size_t d = nd - 1;
+    for (;;) {
+      if (d == 0) return;
+      --d;
+      ++idx[d];
+      for (std::size_t k = 0; k < K; ++k) off[k] += strides[k][d];
+      if (idx[d] < shape[d]) break;
+      for (std::size_t k = 0; k < K; ++k) off[k] -= strides[k][d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+}  // namespace tapegrad::detail

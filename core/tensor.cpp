@@ -1,0 +1,330 @@
+#include "tensor.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+
+#include "autograd.hpp"
+#include "ops.hpp"
+
+namespace tapegrad {
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::int64_t shape_numel(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) throw std::invalid_argument("negative dimension in shape " + shape_str(shape));
+    n *= d;
+  }
+  return n;
+}
+
+std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim) {
+  const std::int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
+  if (dim < lo || dim > hi)
+    throw std::out_of_range("Dimension out of range (expected to be in range of [" + std::to_string(lo) + ", " +
+                            std::to_string(hi) + "], but got " + std::to_string(dim) + ")");
+  return dim < 0 ? dim + std::max<std::int64_t>(ndim, 1) : dim;
+}
+
+Storage::Storage(std::size_t n) : nbytes(n) {
+  const std::size_t rounded = (n + 63) / 64 * 64;
+  data = rounded ? std::aligned_alloc(64, rounded) : nullptr;
+  if (rounded && !data) throw std::bad_alloc();
+}
+Storage::~Storage() { std::free(data); }
+
+Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = options.dtype_;
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * element_size(options.dtype_));
+  Tensor t(std::move(impl));
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+TensorImpl& Tensor::checked() const {
+  if (!impl_) throw std::logic_error("operation on an undefined tensor");
+  return *impl_;
+}
+const Shape& Tensor::shape() const { return checked().shape; }
+std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_dim(d, dim())]; }
+std::int64_t Tensor::numel() const { return shape_numel(shape()); }
+Dtype Tensor::dtype() const { return checked().dtype; }
+void* Tensor::raw_data() const { return checked().storage->data; }
+
+template <class T> T* Tensor::data() {
+  if (dtype() != dtype_of<T>)
+    throw std::invalid_argument(std::string("data<") + dtype_name(dtype_of<T>) + ">() called on a " +
+                                dtype_name(dtype()) + " tensor");
+  return static_cast<T*>(raw_data());
+}
+template <class T> const T* Tensor::data() const { return const_cast<Tensor*>(this)->data<T>(); }
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template std::int64_t* Tensor::data<std::int64_t>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+template const std::int64_t* Tensor::data<std::int64_t>() const;
+
+template <class T> T Tensor::item() const {
+  if (numel() != 1)
+    throw std::invalid_argument("a Tensor with " + std::to_string(numel()) +
+                                " elements cannot be converted to Scalar");
+  return dispatch(dtype(), [&](auto tag) { return static_cast<T>(*static_cast<const decltype(tag)*>(raw_data())); });
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template std::int64_t Tensor::item<std::int64_t>() const;
+double Tensor::item() const { return item<double>(); }
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = checked().storage;
+  impl->shape = impl_->shape;
+  impl->dtype = impl_->dtype;
+  return Tensor(std::move(impl));
+}
+
+bool Tensor::requires_grad() const { return checked().requires_grad; }
+Tensor& Tensor::requires_grad_(bool r) {
+  if (r && !is_floating_point())
+    throw std::invalid_argument("only Tensors of floating point dtype can require gradients (got " +
+                                std::string(dtype_name(dtype())) + ")");
+  if (!r && checked().grad_fn)
+    throw std::invalid_argument(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
+        "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  checked().requires_grad = r;
+  return *this;
+}
+bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
+Tensor Tensor::grad() const { return Tensor(checked().grad); }
+void Tensor::set_grad(const Tensor& g) {
+  if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
+    throw std::invalid_argument("assigned grad has shape " + shape_str(g.shape()) + " and dtype " +
+                                dtype_name(g.dtype()) + " but the tensor has shape " + shape_str(shape()) +
+                                " and dtype " + dtype_name(dtype()));
+  checked().grad = g.impl_ptr();
+}
+void Tensor::set_data(const Tensor& other) {
+  if (!is_leaf()) throw std::logic_error("set_data: only leaf tensors can have their data replaced");
+  if (requires_grad()) check_floating(other.dtype(), "set_data");
+  checked().storage = other.impl()->storage;
+  impl_->shape = other.shape();
+  impl_->dtype = other.dtype();
+}
+void Tensor::zero_grad() {
+  if (checked().grad) Tensor(impl_->grad).zero_();
+}
+void Tensor::retain_grad() {
+  if (!requires_grad()) throw std::logic_error("can't retain_grad on Tensor that has requires_grad=False");
+  checked().retains_grad = true;
+}
+std::string Tensor::grad_fn_name() const { return checked().grad_fn ? impl_->grad_fn->name : std::string(); }
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  autograd::backward(*this, gradient, retain_graph);
+}
+void Tensor::bump_version() const { ++checked().storage->version; }
+std::uint64_t Tensor::version() const { return checked().storage->version; }
+
+Tensor& Tensor::fill_(double value) {
+  bump_version();
+  dispatch(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = data<T>();
+    const T v = static_cast<T>(value);
+    for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
+  });
+  return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  if (src.shape() != shape())
+    throw std::invalid_argument("copy_: source shape " + shape_str(src.shape()) + " does not match destination " +
+                                shape_str(shape()));
+  bump_version();
+  dispatch(dtype(), [&](auto dst_tag) {
+    using D = decltype(dst_tag);
+    D* d = data<D>();
+    dispatch(src.dtype(), [&](auto src_tag) {
+      using S = decltype(src_tag);
+      const S* s = src.data<S>();
+      for (std::int64_t i = 0, n = numel(); i < n; ++i) d[i] = static_cast<D>(s[i]);
+    });
+  });
+  return *this;
+}
+
+Tensor Tensor::clone() const { return tapegrad::clone(*this); }
+Tensor Tensor::to(Dtype d) const { return tapegrad::to_dtype(*this, d); }
+
+// ---- printing, in PyTorch's style ----
+namespace {
+
+std::string format_value(double v, bool integral_dtype, bool all_integral, int precision) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream s;
+  if (integral_dtype) s << static_cast<long long>(v);
+  else if (all_integral) s << static_cast<long long>(v) << ".";
+  else s << std::fixed << std::setprecision(precision) << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  if (!t.defined()) return os << "[ undefined Tensor ]";
+  const auto values = to_vector<double>(t);
+  const bool integral_dtype = !t.is_floating_point();
+  bool all_integral = true;
+  for (double v : values)
+    if (std::isfinite(v) && v != std::floor(v)) all_integral = false;
+  std::vector<std::string> cells;
+  std::size_t width = 0;
+  for (double v : values) {
+    cells.push_back(format_value(v, integral_dtype, all_integral, 4));
+    width = std::max(width, cells.back().size());
+  }
+  const Shape& shape = t.shape();
+  const std::size_t nd = shape.size();
+  os << "tensor(";
+  if (nd == 0) {
+    os << cells[0];
+  } else {
+    // Recursive-free printing: walk the flat index, opening and closing brackets per dimension.
+    std::vector<std::int64_t> index(nd, 0);
+    const std::int64_t n = t.numel();
+    if (n == 0) os << std::string(nd, '[') << std::string(nd, ']');
+    for (std::int64_t flat = 0; flat < n; ++flat) {
+      std::size_t opened = 0;
+      for (std::size_t d = nd; d-- > 0;) { if (index[d] == 0) ++opened; else break; }
+      if (flat > 0) {
+        os << ",";
+        // `opened` brackets were just closed: one newline per closed dim, then align under "tensor(".
+        if (opened == 0) os << " ";
+        else os << std::string(opened, '\n') << std::string(7 + nd - opened, ' ');
+      }
+      os << std::string(opened, '[');
+      os << std::setw(static_cast<int>(width)) << cells[static_cast<std::size_t>(flat)];
+      // advance the index
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+        os << "]";
+      }
+    }
+  }
+  if (t.dtype() == kFloat64) os << ", dtype=torch.float64";
+  if (t.requires_grad()) {
+    if (!t.is_leaf()) os << ", grad_fn=<" << t.grad_fn_name() << ">";
+    else os << ", requires_grad=True";
+  }
+  return os << ")";
+}
+
+// ---- factories ----
+Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
+Tensor full(const Shape& shape, double value, TensorOptions options) {
+  const bool rg = options.requires_grad_;
+  Tensor t = Tensor::empty(shape, options.requires_grad(false));
+  t.fill_(value);
+  if (rg) t.requires_grad_(true);
+  return t;
+}
+Tensor zeros(const Shape& shape, TensorOptions options) { return full(shape, 0.0, options); }
+Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1.0, options); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
+Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
+Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.dtype()); }
+Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
+
+Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, options); }
+Tensor arange(double start, double end, double step, TensorOptions options) {
+  if (step == 0) throw std::invalid_argument("arange: step must be nonzero");
+  const double count = std::ceil((end - start) / step);
+  const auto n = static_cast<std::int64_t>(std::max(0.0, count));
+  Tensor t = empty({n}, options.dtype_);
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+  if (options.requires_grad_) t.requires_grad_(true);
+  return t;
+}
+
+Tensor from_blob_copy(const void* data, Dtype source_dtype, const Shape& shape, TensorOptions options) {
+  const bool rg = options.requires_grad_;
+  Tensor t = Tensor::empty(shape, options.requires_grad(false));
+  dispatch(t.dtype(), [&](auto dst_tag) {
+    using D = decltype(dst_tag);
+    D* d = t.data<D>();
+    dispatch(source_dtype, [&](auto src_tag) {
+      using S = decltype(src_tag);
+      const S* s = static_cast<const S*>(data);
+      for (std::int64_t i = 0, n = t.numel(); i < n; ++i) d[i] = static_cast<D>(s[i]);
+    });
+  });
+  if (rg) t.requires_grad_(true);
+  return t;
+}
+
+namespace {
+template <class T>
+Tensor from_values(const std::vector<T>& values, const Shape& shape, TensorOptions options) {
+  if (static_cast<std::int64_t>(values.size()) != shape_numel(shape))
+    throw std::invalid_argument("from_vector: " + std::to_string(values.size()) +
+                                " values cannot fill a tensor of shape " + shape_str(shape));
+  return from_blob_copy(values.data(), dtype_of<T>, shape, options);
+}
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& v, const Shape& s, TensorOptions o) { return from_values(v, s, o); }
+Tensor from_vector(const std::vector<double>& v, const Shape& s, TensorOptions o) { return from_values(v, s, o); }
+Tensor from_vector(const std::vector<std::int64_t>& v, const Shape& s, TensorOptions o) {
+  return from_values(v, s, o);
+}
+
+Tensor tensor(std::initializer_list<double> values, TensorOptions options) {
+  return from_values(std::vector<double>(values), {static_cast<std::int64_t>(values.size())}, options);
+}
+
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options) {
+  std::vector<double> flat;
+  const std::size_t cols = rows.size() ? rows.begin()->size() : 0;
+  for (const auto& row : rows) {
+    if (row.size() != cols)
+      throw std::invalid_argument("tensor: rows have different lengths (" + std::to_string(cols) + " and " +
+                                  std::to_string(row.size()) + ")");
+    flat.insert(flat.end(), row.begin(), row.end());
+  }
+  return from_values(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(cols)}, options);
+}
+
+template <class T> std::vector<T> to_vector(const Tensor& t) {
+  std::vector<T> out(static_cast<std::size_t>(t.numel()));
+  dispatch(t.dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* s = t.data<S>();
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(s[i]);
+  });
+  return out;
+}
+template std::vector<float> to_vector<float>(const Tensor&);
+template std::vector<double> to_vector<double>(const Tensor&);
+template std::vector<std::int64_t> to_vector<std::int64_t>(const Tensor&);
+
+}  // namespace tapegrad

@@ -1,0 +1,174 @@
+// Tensor: a cheap, shared handle to contiguous row-major storage plus shape, dtype and autograd state.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "dtype.hpp"
+
+namespace tapegrad {
+
+using Shape = std::vector<std::int64_t>;
+
+std::string shape_str(const Shape& shape);  // "[2, 3]"
+std::int64_t shape_numel(const Shape& shape);
+// Maps a possibly negative dim into [0, ndim), with PyTorch's error text when out of range.
+std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim);
+
+// 64-byte aligned bytes shared by a tensor and its views (reshape, detach). `version` counts
+// in-place writes so autograd can tell when a value it saved was changed behind its back.
+struct Storage {
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  void* data = nullptr;
+  std::size_t nbytes = 0;
+  std::uint64_t version = 0;
+};
+
+namespace autograd { struct Node; }
+class Tensor;
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Dtype dtype = kFloat32;
+  bool requires_grad = false;
+  bool retains_grad = false;
+  std::shared_ptr<TensorImpl> grad;
+  std::shared_ptr<autograd::Node> grad_fn;  // the tape entry that produced this tensor; null for leaves
+};
+
+struct TensorOptions {
+  Dtype dtype_ = kFloat32;
+  bool requires_grad_ = false;
+  TensorOptions() = default;
+  TensorOptions(Dtype d) : dtype_(d) {}  // NOLINT: allows zeros({2}, kFloat64)
+  TensorOptions& dtype(Dtype d) { dtype_ = d; return *this; }
+  TensorOptions& requires_grad(bool r = true) { requires_grad_ = r; return *this; }
+};
+
+class Tensor {
+ public:
+  Tensor() = default;  // undefined tensor (like an empty torch::Tensor)
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  // Uninitialised storage of the given shape.
+  static Tensor empty(const Shape& shape, TensorOptions options = {});
+
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  const Shape& sizes() const { return shape(); }
+  std::int64_t size(std::int64_t dim) const;
+  std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
+  std::int64_t numel() const;
+  Dtype dtype() const;
+  bool is_floating_point() const { return tapegrad::is_floating_point(dtype()); }
+
+  // Raw element access; T must match dtype() (checked).
+  template <class T> T* data();
+  template <class T> const T* data() const;
+  void* raw_data() const;
+
+  // The single value of a one-element tensor.
+  double item() const;
+  template <class T> T item() const;
+
+  Tensor to(Dtype dtype) const;  // differentiable between float types; same dtype returns *this
+  Tensor clone() const;          // differentiable deep copy
+  Tensor detach() const;         // shares storage, no autograd history
+  Tensor contiguous() const { return *this; }  // tensors are always contiguous
+
+  // Autograd.
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool is_leaf() const;
+  Tensor grad() const;                 // undefined until a backward pass reaches this tensor
+  void set_grad(const Tensor& grad);
+  // Replaces this tensor's values, shape and dtype with other's (sharing its storage), keeping
+  // the handle and its requires_grad: PyTorch's `t.data = other`. Not recorded on the tape.
+  void set_data(const Tensor& other);
+  void zero_grad();                    // zeroes .grad in place when it exists (keeps the buffer)
+  void retain_grad();                  // keep .grad on a non-leaf, as PyTorch's retain_grad
+  std::string grad_fn_name() const;    // "" for leaves
+  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+
+  // In-place writes through these bump the version counter so saved values can be checked.
+  void bump_version() const;
+  std::uint64_t version() const;
+
+  // Element-wise and shape helpers (defined in ops.hpp; members for PyTorch-like chaining).
+  Tensor reshape(const Shape& shape) const;
+  Tensor view(const Shape& shape) const;
+  Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  Tensor t() const;
+  Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  Tensor sum() const;
+  Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor relu() const;
+  Tensor pow(double exponent) const;
+  Tensor matmul(const Tensor& other) const;
+
+  // Fills in place (not differentiable; bumps the version).
+  Tensor& fill_(double value);
+  Tensor& zero_() { return fill_(0.0); }
+  Tensor& copy_(const Tensor& src);  // same shape, any dtype
+
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+ private:
+  TensorImpl& checked() const;
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// ---- factories ----
+Tensor empty(const Shape& shape, TensorOptions options = {});
+Tensor zeros(const Shape& shape, TensorOptions options = {});
+Tensor ones(const Shape& shape, TensorOptions options = {});
+Tensor full(const Shape& shape, double value, TensorOptions options = {});
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, double value);
+Tensor empty_like(const Tensor& t);
+Tensor scalar_tensor(double value, TensorOptions options = {});  // 0-d
+Tensor arange(double end, TensorOptions options = kInt64);
+Tensor arange(double start, double end, double step = 1, TensorOptions options = kInt64);
+
+// From values: 1-D and 2-D initializer lists, or a flat vector with a shape.
+Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, TensorOptions options = kFloat32);
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, TensorOptions options = kFloat64);
+Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape, TensorOptions options = kInt64);
+Tensor from_blob_copy(const void* data, Dtype source_dtype, const Shape& shape, TensorOptions options);
+template <class T> std::vector<T> to_vector(const Tensor& t);  // values converted to T
+
+// ---- explicit instantiations live in tensor.cpp ----
+extern template float* Tensor::data<float>();
+extern template double* Tensor::data<double>();
+extern template std::int64_t* Tensor::data<std::int64_t>();
+extern template const float* Tensor::data<float>() const;
+extern template const double* Tensor::data<double>() const;
+extern template const std::int64_t* Tensor::data<std::int64_t>() const;
+extern template float Tensor::item<float>() const;
+extern template double Tensor::item<double>() const;
+extern template std::int64_t Tensor::item<std::int64_t>() const;
+extern template std::vector<float> to_vector<float>(const Tensor&);
+extern template std::vector<double> to_vector<double>(const Tensor&);
+extern template std::vector<std::int64_t> to_vector<std::int64_t>(const Tensor&);
+
+}  // namespace tapegrad

@@ -1,0 +1,2 @@
+// tapegrad::datasets: IDX files, MNIST, TensorDataset, DataLoader and transforms.
+#pragma once

@@ -1,0 +1,2 @@
+// Saving and loading a module's parameters (safetensors format).
+#pragma once

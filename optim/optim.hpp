@@ -1,0 +1,2 @@
+// tapegrad::optim: optimizers.
+#pragma once

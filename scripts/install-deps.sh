@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tapegrad needs to build, test and run its examples, when missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libxtensor-dev libxsimd-dev xtl-dev     # n-d arrays and SIMD
+  libdnnl-dev                             # GEMM (oneDNN sgemm)
+  zlib1g-dev                              # gzip IDX files
+  catch2                                  # tests (Catch2 v2)
+  libbenchmark-dev                        # benchmarks
+  nlohmann-json3-dev                      # checkpoint headers (safetensors JSON)
+  libcli11-dev                            # the mnist example's argument parser
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "tapegrad needs these Debian packages: ${missing[*]}" >&2
+  echo "Install them as root: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,14 @@
+// Everything tapegrad offers: #include <tapegrad/tapegrad.hpp>
+#pragma once
+
+#include "core/autograd.hpp"
+#include "core/dtype.hpp"
+#include "core/gradcheck.hpp"
+#include "core/ops.hpp"
+#include "core/random.hpp"
+#include "core/tensor.hpp"
+#include "core/xtensor.hpp"
+#include "datasets/datasets.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/nn.hpp"
+#include "optim/optim.hpp"
