@@ -298,20 +298,24 @@ Tensor from_vector(const std::vector<std::int64_t>& v, const Shape& s, TensorOpt
   return from_values(v, s, o);
 }
 
-Tensor tensor(std::initializer_list<double> values, TensorOptions options) {
-  return from_values(std::vector<double>(values), {static_cast<std::int64_t>(values.size())}, options);
+NestedValues::NestedValues(std::initializer_list<NestedValues> items) {
+  if (items.size() == 0) {
+    shape_ = {0};
+    return;
+  }
+  const Shape& inner = items.begin()->shape_;
+  for (const auto& item : items) {
+    if (item.shape_ != inner)
+      throw std::invalid_argument("tensor: nested lists have different shapes (" + shape_str(inner) + " and " +
+                                  shape_str(item.shape_) + ")");
+    values_.insert(values_.end(), item.values_.begin(), item.values_.end());
+  }
+  shape_ = {static_cast<std::int64_t>(items.size())};
+  shape_.insert(shape_.end(), inner.begin(), inner.end());
 }
 
-Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options) {
-  std::vector<double> flat;
-  const std::size_t cols = rows.size() ? rows.begin()->size() : 0;
-  for (const auto& row : rows) {
-    if (row.size() != cols)
-      throw std::invalid_argument("tensor: rows have different lengths (" + std::to_string(cols) + " and " +
-                                  std::to_string(row.size()) + ")");
-    flat.insert(flat.end(), row.begin(), row.end());
-  }
-  return from_values(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(cols)}, options);
+Tensor tensor(const NestedValues& values, TensorOptions options) {
+  return from_values(values.values(), values.shape(), options);
 }
 
 template <class T> std::vector<T> to_vector(const Tensor& t) {

@@ -148,9 +148,23 @@ Tensor scalar_tensor(double value, TensorOptions options = {});  // 0-d
 Tensor arange(double end, TensorOptions options = kInt64);
 Tensor arange(double start, double end, double step = 1, TensorOptions options = kInt64);
 
-// From values: 1-D and 2-D initializer lists, or a flat vector with a shape.
-Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
-Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
+// Values written as nested braces, any depth: 2.5, {1, 2, 3}, {{1}, {2}}, {{{1, 2}}, {{3, 4}}}.
+// (libtorch's TensorDataContainer idea: one recursive type instead of one overload per rank,
+// which would make column vectors like {{1}, {2}} ambiguous.)
+class NestedValues {
+ public:
+  NestedValues(double value) : values_{value} {}  // NOLINT: implicit, so plain numbers nest
+  NestedValues(std::initializer_list<NestedValues> items);
+  const Shape& shape() const { return shape_; }
+  const std::vector<double>& values() const { return values_; }
+
+ private:
+  Shape shape_;
+  std::vector<double> values_;
+};
+
+// From nested values (float32 unless options say otherwise), or a flat vector with a shape.
+Tensor tensor(const NestedValues& values, TensorOptions options = {});
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, TensorOptions options = kFloat32);
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, TensorOptions options = kFloat64);
 Tensor from_vector(const std::vector<std::int64_t>& values, const Shape& shape, TensorOptions options = kInt64);

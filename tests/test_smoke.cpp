@@ -14,3 +14,12 @@ TEST_CASE("smoke: linear + relu + sum backward") {
   CHECK(tg::gradcheck([](const std::vector<tg::Tensor>& in) { return tg::linear(in[0], in[1], in[2]); },
                       {x.clone().requires_grad_(), w, b}));
 }
+
+TEST_CASE("tensor() from nested braces of any depth") {
+  CHECK(tg::tensor({{1}, {2}, {3}}).shape() == tg::Shape{3, 1});
+  CHECK(tg::tensor({1, 2.5}).shape() == tg::Shape{2});
+  CHECK(tg::tensor(4.0).shape() == tg::Shape{});
+  CHECK(tg::tensor({{{1, 2}}, {{3, 4}}}).shape() == tg::Shape{2, 1, 2});
+  CHECK(tg::to_vector<double>(tg::tensor({{1, 2}, {3, 4}})) == std::vector<double>{1, 2, 3, 4});
+  CHECK_THROWS_WITH(tg::tensor({{1, 2}, {3}}), Catch::Contains("different shapes ([2] and [1])"));
+}
