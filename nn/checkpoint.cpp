@@ -154,7 +154,10 @@ class CheckpointReader {
   explicit CheckpointReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
     if (!in_) throw fail(std::string("cannot open for reading: ") + std::strerror(errno));
     in_.seekg(0, std::ios::end);
-    file_size_ = static_cast<std::uint64_t>(in_.tellg());
+    const auto size = in_.tellg();
+    // A directory opens on Linux but has no size.
+    if (!in_ || size < 0 || std::filesystem::is_directory(path)) throw fail("not a readable regular file");
+    file_size_ = static_cast<std::uint64_t>(size);
     in_.seekg(0);
   }
 

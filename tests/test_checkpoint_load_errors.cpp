@@ -159,3 +159,9 @@ TEST_CASE("checkpoint: a file that does not exist", "[checkpoint]") {
   CHECK_THROWS_WITH(tg::load(*module, "/nonexistent/dir/model.safetensors"),
                     Contains("checkpoint '/nonexistent/dir/model.safetensors': cannot open for reading"));
 }
+
+TEST_CASE("checkpoint: loading a directory", "[checkpoint]") {
+  ScratchDir dir;
+  auto module = pair_module();
+  CHECK_THROWS_WITH(tg::load(*module, dir.path.string()), Contains("not a readable regular file"));
+}
