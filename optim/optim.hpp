@@ -1,2 +1,5 @@
 // tapegrad::optim: optimizers.
 #pragma once
+
+#include "optimizer.hpp"
+#include "sgd.hpp"

@@ -1,0 +1,100 @@
+// The Optimizer base: parameter list checks, shared handles, zero_grad, step under NoGradGuard.
+#include <catch2/catch.hpp>
+
+#include <tapegrad/core/autograd.hpp>
+#include <tapegrad/core/ops.hpp>
+#include <tapegrad/core/tensor.hpp>
+#include <tapegrad/nn/module.hpp>
+#include <tapegrad/optim/optim.hpp>
+
+namespace tg = tapegrad;
+using tg::optim::SGD;
+using tg::optim::SGDOptions;
+
+namespace {
+
+// y = w * x + b, elementwise: a module with two parameters, built on the Module base only.
+struct Affine : tg::nn::Module {
+  // Handles (copies of the registered tensors), not references: register_parameter returns a
+  // reference into a vector that the next registration may reallocate.
+  tg::Tensor w;
+  tg::Tensor b;
+  Affine() : w(register_parameter("w", tg::tensor({2, -1}))), b(register_parameter("b", tg::tensor({0.5, 0}))) {}
+  tg::Tensor forward(const tg::Tensor& x) const { return w * x + b; }
+};
+
+}  // namespace
+
+TEST_CASE("Optimizer: rejects bad parameter lists", "[optim]") {
+  CHECK_THROWS_WITH(SGD({}, SGDOptions(0.1)), "optimizer got an empty parameter list");
+  CHECK_THROWS_AS(SGD({}, SGDOptions(0.1)), std::invalid_argument);
+  auto p = tg::tensor({1, 2}).requires_grad_();
+  CHECK_THROWS_WITH(SGD({p, tg::Tensor()}, SGDOptions(0.1)), "optimizer parameter 1 is an undefined tensor");
+  CHECK_THROWS_WITH(SGD({p, p}, SGDOptions(0.1)), "optimizer parameter 1 appears more than once in the list");
+  CHECK_THROWS_WITH(SGD({tg::arange(3)}, SGDOptions(0.1)),
+                    Catch::Contains("optimizer parameter 0 has dtype int64"));
+  auto non_leaf = p * 2.0;
+  CHECK_THROWS_WITH(SGD({non_leaf}, SGDOptions(0.1)), Catch::Contains("can't optimize a non-leaf Tensor"));
+}
+
+TEST_CASE("Optimizer: zero_grad zeroes in place and keeps the buffer", "[optim]") {
+  auto p = tg::tensor({1, 2}).requires_grad_();
+  auto q = tg::tensor({3}).requires_grad_();  // never gets a gradient
+  SGD sgd({p, q}, SGDOptions(0.1));
+  tg::sum(p * p).backward();
+  const auto grad = p.grad();
+  REQUIRE(grad.defined());
+  CHECK(tg::to_vector<float>(grad) == std::vector<float>{2, 4});
+  const void* buffer = grad.raw_data();
+  sgd.zero_grad();
+  CHECK(p.grad().is_same(grad));
+  CHECK(p.grad().raw_data() == buffer);
+  CHECK(tg::to_vector<float>(p.grad()) == std::vector<float>{0, 0});
+  CHECK_FALSE(q.grad().defined());  // nothing is allocated for a missing gradient
+}
+
+TEST_CASE("Optimizer: updates the tensors the module holds, through real backward passes", "[optim]") {
+  Affine model;
+  SGD sgd(model.parameters(), SGDOptions(0.1).momentum(0.5));
+  const auto x = tg::tensor({1, 3});
+  // loss = sum(w*x + b) has gradients dw = x, db = 1 at every step.
+  for (int step = 0; step < 2; ++step) {
+    sgd.zero_grad();
+    tg::sum(model.forward(x)).backward();
+    sgd.step();
+  }
+  // Two momentum steps with a constant gradient g: p - 0.1*g - 0.1*(0.5*g + g) = p - 0.25*g.
+  CHECK(tg::to_vector<float>(model.w) == std::vector<float>{2 - 0.25f * 1, -1 - 0.25f * 3});
+  CHECK(tg::to_vector<float>(model.b) == std::vector<float>{0.5f - 0.25f, -0.25f});
+  // Gradients accumulated only one step's worth: zero_grad reset them in between.
+  CHECK(tg::to_vector<float>(model.w.grad()) == std::vector<float>{1, 3});
+}
+
+TEST_CASE("Optimizer: step runs without recording and restores grad mode", "[optim]") {
+  auto p = tg::tensor({1, 2}).requires_grad_();
+  SGD sgd({p}, SGDOptions(0.1));
+  p.set_grad(tg::tensor({1, 1}));
+  REQUIRE(tg::GradMode::is_enabled());
+  sgd.step();
+  CHECK(tg::GradMode::is_enabled());
+  CHECK(p.is_leaf());
+}
+
+TEST_CASE("Optimizer: a value saved for backward before a step is detected as stale", "[optim]") {
+  auto p = tg::tensor({1, 2}).requires_grad_();
+  SGD sgd({p}, SGDOptions(0.1));
+  auto loss = tg::sum(p * p);  // saves p
+  p.set_grad(tg::tensor({1, 1}));
+  sgd.step();  // modifies p in place
+  CHECK_THROWS(loss.backward());
+}
+
+TEST_CASE("Optimizer: a momentum buffer that no longer matches its parameter is reported", "[optim]") {
+  Affine model;
+  SGD sgd(model.parameters(), SGDOptions(0.1).momentum(0.9));
+  model.w.set_grad(tg::tensor({1, 1}));
+  sgd.step();
+  model.to(tg::kFloat64);  // swaps the storage under the optimizer
+  model.w.set_grad(tg::tensor({1, 1}, tg::kFloat64));
+  CHECK_THROWS_WITH(sgd.step(), Catch::Contains("changed dtype or shape"));
+}
