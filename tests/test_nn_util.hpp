@@ -29,13 +29,15 @@ inline void check_close(const tg::Tensor& actual, const std::vector<double>& exp
 
 inline void check_close(const tg::Tensor& actual, double expected) { check_close(actual, std::vector<double>{expected}); }
 
-// Two tensors equal to ~1e-12 (float64 computations that should agree by construction).
+// Two tensors equal to ~1e-12 (float64 computations that should agree by construction); NaN
+// matches NaN.
 inline void check_same(const tg::Tensor& a, const tg::Tensor& b) {
   REQUIRE(a.shape() == b.shape());
   const auto va = tg::to_vector<double>(a), vb = tg::to_vector<double>(b);
   for (std::size_t i = 0; i < va.size(); ++i) {
     INFO("element " << i << ": " << va[i] << " vs " << vb[i]);
-    CHECK(std::abs(va[i] - vb[i]) <= 1e-12 * (1 + std::abs(vb[i])));
+    if (std::isnan(va[i]) || std::isnan(vb[i])) CHECK((std::isnan(va[i]) && std::isnan(vb[i])));
+    else CHECK(std::abs(va[i] - vb[i]) <= 1e-12 * (1 + std::abs(vb[i])));
   }
 }
 
