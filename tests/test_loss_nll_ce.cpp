@@ -407,7 +407,7 @@ TEST_CASE("loss modules hold their options, convert weights with to(), and print
   REQUIRE(criterion.named_buffers().size() == 1);
   CHECK(criterion.named_buffers()[0].first == "weight");
   CHECK(criterion.parameters().empty());
-  check_same(criterion(x, t), F::cross_entropy(x, t, criterion.options));
+  check_same(criterion(x, t), tg::nn::F::cross_entropy(x, t, criterion.options));  // nn::F is the alias
 
   std::ostringstream os;
   os << criterion << " " << nn::NLLLoss(nn::NLLLossOptions().reduction(tg::kSum));

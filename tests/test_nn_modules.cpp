@@ -2,6 +2,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "test_nn_util.hpp"
 
@@ -216,6 +217,21 @@ TEST_CASE("Sequential: order, names, indexing, train/eval, printing", "[nn]") {
         "  (2): Linear(in_features=3, out_features=2, bias=true)\n"
         "  (3): Softmax(dim=-1)\n"
         ")");
+}
+
+// Modules share their parameters by handle: a copy would silently alias them, so only moves exist.
+static_assert(!std::is_copy_constructible_v<nn::Linear> && std::is_move_constructible_v<nn::Linear>);
+static_assert(!std::is_copy_constructible_v<nn::Sequential> && std::is_move_constructible_v<nn::Sequential>);
+static_assert(!std::is_copy_constructible_v<nn::CrossEntropyLoss> && std::is_move_constructible_v<nn::CrossEntropyLoss>);
+
+TEST_CASE("a moved Linear keeps its parameters", "[nn]") {
+  nn::Linear a(3, 2);
+  const auto weight = a.weight;
+  nn::Linear b(std::move(a));
+  CHECK(b.weight.is_same(weight));
+  REQUIRE(b.parameters().size() == 2);
+  CHECK(b.parameters()[0].is_same(weight));
+  CHECK(b(tg::ones({4, 3})).shape() == tg::Shape{4, 2});
 }
 
 TEST_CASE("Sequential nests and shares modules", "[nn]") {
