@@ -34,10 +34,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOpti
     using T = decltype(tag);
     const T* x = input.data<T>();
     const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    const std::int64_t* t = target.data<std::int64_t>();
     T* l = losses.data<T>();
-    for_each_target(layout, target.data<std::int64_t>(), ignore, [&](std::int64_t i, std::int64_t at) {
-      l[i] = -(w ? w[target.data<std::int64_t>()[i]] : T{1}) * x[at];
-    });
+    for_each_target(layout, t, ignore, [&](std::int64_t i, std::int64_t at) { l[i] = -(w ? w[t[i]] : T{1}) * x[at]; });
   });
   const Tensor out = detail::reduce_losses(losses, options.reduction(), denominator, layout.per_target_shape);
 
