@@ -6,19 +6,28 @@
 
 namespace tapegrad::nn {
 
-std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurse) const {
+Module::NamedTensors Module::collect(NamedTensors Module::*list, bool recurse) const {
   // Iterative walk (no recursion), depth first in registration order.
-  std::vector<std::pair<std::string, Tensor>> out;
+  NamedTensors out;
   std::vector<std::pair<std::string, const Module*>> stack{{"", this}};
   while (!stack.empty()) {
     auto [prefix, m] = stack.back();
     stack.pop_back();
-    for (const auto& [name, p] : m->parameters_) out.emplace_back(prefix + name, p);
+    for (const auto& [name, t] : m->*list)
+      if (t.defined()) out.emplace_back(prefix + name, t);
     if (!recurse) break;
     for (auto it = m->children_.rbegin(); it != m->children_.rend(); ++it)
       stack.emplace_back(prefix + it->first + ".", it->second.get());
   }
   return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurse) const {
+  return collect(&Module::parameters_, recurse);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) const {
+  return collect(&Module::buffers_, recurse);
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
@@ -44,6 +53,11 @@ void Module::to(Dtype dtype) {
     p.set_data(p.to(dtype));
     p.set_grad(Tensor());
   }
+  for (auto& [name, b] : named_buffers()) {
+    if (b.dtype() == dtype || !b.is_floating_point()) continue;
+    NoGradGuard no_grad;
+    b.set_data(b.to(dtype));
+  }
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor value, bool requires_grad) {
@@ -56,11 +70,40 @@ Tensor& Module::register_parameter(std::string name, Tensor value, bool requires
   return parameters_.back().second;
 }
 
+Tensor& Module::register_buffer(std::string name, Tensor value) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw std::invalid_argument("buffer name \"" + name + "\" must be non-empty and contain no '.'");
+  for (const auto& [n, b] : buffers_)
+    if (n == name) throw std::invalid_argument("buffer \"" + name + "\" is already registered");
+  buffers_.emplace_back(std::move(name), std::move(value));
+  return buffers_.back().second;
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   if (!module) throw std::invalid_argument("register_module: \"" + name + "\" is null");
   for (const auto& [n, m] : children_)
     if (n == name) throw std::invalid_argument("submodule \"" + name + "\" is already registered");
   children_.emplace_back(std::move(name), std::move(module));
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& module) {
+  // Iterative (children may nest deeply); a frame is a module to open or the ")" closing one.
+  struct Frame { std::string label; const Module* module; int depth; };
+  std::vector<Frame> stack{{"", &module, 0}};
+  while (!stack.empty()) {
+    Frame f = stack.back();
+    stack.pop_back();
+    const std::string indent(static_cast<std::size_t>(2 * f.depth), ' ');
+    if (!f.module) { os << indent << ")" << (f.depth == 0 ? "" : "\n"); continue; }
+    os << indent << f.label << f.module->repr();
+    const auto children = f.module->named_children();
+    if (children.empty()) { os << (f.depth == 0 ? "" : "\n"); continue; }
+    os << "(\n";
+    stack.push_back({"", nullptr, f.depth});
+    for (auto it = children.rbegin(); it != children.rend(); ++it)
+      stack.push_back({"(" + it->first + "): ", it->second.get(), f.depth + 1});
+  }
+  return os;
 }
 
 }  // namespace tapegrad::nn

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,12 +27,16 @@ class Module {
   // Same, with dotted names: "fc1.weight", "0.bias".
   std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
+  // Buffers: tensors that belong to the module's state but are not trained (a loss's class
+  // weights). to(dtype) converts them with the parameters.
+  std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const;
 
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
   void zero_grad();  // zeroes every parameter's .grad in place
-  // Converts every parameter to `dtype` in place: handles held elsewhere (optimizers) stay valid.
+  // Converts every parameter and floating-point buffer to `dtype` in place: handles held
+  // elsewhere (optimizers, options structs) stay valid and see the new values.
   void to(Dtype dtype);
 
   // Short name used when printing ("Linear(in_features=784, out_features=512, bias=true)").
@@ -47,11 +52,24 @@ class Module {
     return ref;
   }
   void add_child(std::string name, std::shared_ptr<Module> module);
+  // Registers a buffer (an undefined tensor is allowed and skipped by named_buffers).
+  Tensor& register_buffer(std::string name, Tensor value);
 
  private:
-  std::vector<std::pair<std::string, Tensor>> parameters_;
+  using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+  // The named tensors of `list` (parameters_ or buffers_) here and, if recurse, in the children.
+  NamedTensors collect(NamedTensors Module::*list, bool recurse) const;
+  NamedTensors parameters_;
+  NamedTensors buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };
+
+// Prints the module and its children, one per line, indented:
+//   Sequential(
+//     (0): Linear(in_features=784, out_features=512, bias=true)
+//     (1): ReLU()
+//   )
+std::ostream& operator<<(std::ostream& os, const Module& module);
 
 }  // namespace tapegrad::nn

@@ -1,4 +1,12 @@
-// tapegrad::nn: modules, losses and their functional forms.
+// tapegrad::nn: modules, losses and their functional forms (nn::functional, alias nn::F).
 #pragma once
 
+#include "functional.hpp"
 #include "module.hpp"
+#include "modules/activation.hpp"
+#include "modules/container.hpp"
+#include "modules/linear.hpp"
+#include "modules/loss.hpp"
+#include "options/linear.hpp"
+#include "options/loss.hpp"
+#include "reduction.hpp"

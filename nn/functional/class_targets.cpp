@@ -1,0 +1,82 @@
+#include "class_targets.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "loss_utils.hpp"
+
+namespace tapegrad::nn::detail {
+
+ClassLayout class_layout(const char* op, const Tensor& input) {
+  check_floating(input.dtype(), op);
+  if (input.dim() < 1)
+    throw std::invalid_argument("Expected 1 or more dimensions (got " + std::to_string(input.dim()) + ")");
+  ClassLayout layout;
+  const Shape& s = input.shape();
+  if (input.dim() == 1) {
+    layout.classes = s[0];
+    return layout;  // unbatched: one target, 0-d
+  }
+  layout.class_dim = 1;
+  layout.batch = s[0];
+  layout.classes = s[1];
+  layout.per_target_shape = {s[0]};
+  for (std::size_t d = 2; d < s.size(); ++d) {
+    layout.inner *= s[d];
+    layout.per_target_shape.push_back(s[d]);
+  }
+  return layout;
+}
+
+ClassLayout class_index_layout(const char* op, const Tensor& input, const Tensor& target) {
+  const ClassLayout layout = class_layout(op, input);
+  if (target.dtype() != kInt64)
+    throw std::invalid_argument(std::string("expected scalar type Long but found ") + torch_type_name(target.dtype()));
+  if (input.dim() == 1) {
+    if (target.dim() == 1)
+      throw std::invalid_argument("size mismatch (got input: " + shape_str(input.shape()) +
+                                  ", target: " + shape_str(target.shape()) + ")");
+    if (target.dim() > 1) throw std::invalid_argument("0D or 1D target tensor expected, multi-target not supported");
+    return layout;
+  }
+  if (target.dim() >= 1 && target.size(0) != layout.batch)
+    throw std::invalid_argument("Expected input batch_size (" + std::to_string(layout.batch) +
+                                ") to match target batch_size (" + std::to_string(target.size(0)) + ").");
+  if (input.dim() == 2 && target.dim() > 1)
+    throw std::invalid_argument("0D or 1D target tensor expected, multi-target not supported");
+  if (target.shape() != layout.per_target_shape)
+    throw std::invalid_argument("Expected target size " + shape_str(layout.per_target_shape) + ", got " +
+                                shape_str(target.shape()));
+  return layout;
+}
+
+void check_class_weight(const char* op, const char* prefix, const Tensor& weight, const Tensor& input,
+                        std::int64_t classes) {
+  if (!weight.defined()) return;
+  if (weight.dim() != 1 || weight.numel() != classes)
+    throw std::invalid_argument(std::string(prefix) + "weight tensor should be defined either for all " +
+                                std::to_string(classes) + " classes or no classes but got weight tensor of shape: " +
+                                shape_str(weight.shape()));
+  check_same_dtype(op, "weight", weight, input);
+}
+
+void check_target_bounds(const Tensor& target, std::int64_t classes, std::int64_t ignore_index) {
+  const std::int64_t* t = target.data<std::int64_t>();
+  for (std::int64_t i = 0, n = target.numel(); i < n; ++i)
+    if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes))
+      throw std::out_of_range("Target " + std::to_string(t[i]) + " is out of bounds.");
+}
+
+double valid_target_weight(const Tensor& target, const Tensor& weight, std::int64_t ignore_index) {
+  const std::int64_t* t = target.data<std::int64_t>();
+  return dispatch_floating(weight.defined() ? weight.dtype() : kFloat64, "valid_target_weight", [&](auto tag) {
+    using T = decltype(tag);
+    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    double total = 0;
+    for (std::int64_t i = 0, n = target.numel(); i < n; ++i)
+      if (t[i] != ignore_index) total += w ? static_cast<double>(w[t[i]]) : 1.0;
+    return total;
+  });
+}
+
+}  // namespace tapegrad::nn::detail

@@ -1,0 +1,64 @@
+#include "loss_utils.hpp"
+
+#include <stdexcept>
+
+#include "../../core/ops.hpp"
+
+namespace tapegrad {
+
+const char* reduction_name(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::kNone: return "none";
+    case Reduction::kMean: return "mean";
+    case Reduction::kSum: return "sum";
+  }
+  return "?";
+}
+
+namespace nn::detail {
+
+const char* torch_type_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::kFloat32: return "Float";
+    case Dtype::kFloat64: return "Double";
+    case Dtype::kInt64: return "Long";
+  }
+  return "?";
+}
+
+void check_same_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input) {
+  check_floating(input.dtype(), op);
+  if (other.dtype() != input.dtype())
+    throw std::invalid_argument(std::string(op) + ": expected " + what + " of dtype " + dtype_name(input.dtype()) +
+                                " (the input's) but got " + dtype_name(other.dtype()));
+}
+
+Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominator, const Shape& none_shape) {
+  if (reduction == Reduction::kNone) return losses.reshape(none_shape);
+  return dispatch_floating(losses.dtype(), "reduce_losses", [&](auto tag) {
+    using T = decltype(tag);
+    const T* l = losses.data<T>();
+    double total = 0;  // accumulate in double: float32 sums over large batches drift
+    for (std::int64_t i = 0, n = losses.numel(); i < n; ++i) total += l[i];
+    return scalar_tensor(reduction == Reduction::kMean ? total / denominator : total, losses.dtype());
+  });
+}
+
+Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count) {
+  if (reduction == Reduction::kNone) return g.reshape({count});
+  const double scale = reduction == Reduction::kMean ? g.item() / denominator : g.item();
+  return full({count}, scale, g.dtype());
+}
+
+Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, const Shape& shape) {
+  if (!t.defined()) return t;
+  const Shape common = broadcast_shapes(shape, t.shape());  // PyTorch's message when they do not broadcast
+  if (common != shape)
+    throw std::invalid_argument(std::string(op) + ": " + what + " of shape " + shape_str(t.shape()) +
+                                " would enlarge the loss of shape " + shape_str(shape));
+  NoGradGuard no_grad;
+  return add(zeros(shape, t.dtype()), t.detach());
+}
+
+}  // namespace nn::detail
+}  // namespace tapegrad

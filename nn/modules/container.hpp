@@ -1,0 +1,69 @@
+// Sequential: runs its children in order, each one's output feeding the next.
+//   Sequential model(Linear(784, 512), ReLU(), Linear(512, 10));
+// Children are named "0", "1", ... (so named_parameters gives "0.weight"). Any module with a
+// `forward(const Tensor&)` can be added, user-defined ones included.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../module.hpp"
+
+namespace tapegrad::nn {
+
+template <class M>
+concept UnaryModule = std::derived_from<M, Module> && requires(M& m, const Tensor& x) {
+  { m.forward(x) } -> std::convertible_to<Tensor>;
+};
+
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  // Takes the modules by value (moved in: modules are not copyable).
+  template <class... M>
+    requires(sizeof...(M) > 0 && (UnaryModule<std::remove_cvref_t<M>> && ...))
+  explicit Sequential(M&&... modules) {
+    static_assert((!std::is_lvalue_reference_v<M> && ...),
+                  "Sequential takes modules by value: pass temporaries or std::move(module)");
+    (push_back(std::forward<M>(modules)), ...);
+  }
+
+  // Appends a module by value (moved) or a shared one (the caller keeps access to it).
+  template <UnaryModule M> void push_back(M&& module) {
+    push_back(std::make_shared<M>(std::move(module)));
+  }
+  template <UnaryModule M> void push_back(std::shared_ptr<M> module) {
+    if (!module) throw std::invalid_argument("Sequential::push_back: null module");
+    M* raw = module.get();
+    steps_.push_back([raw](const Tensor& x) { return Tensor(raw->forward(x)); });
+    add_child(std::to_string(steps_.size() - 1), std::move(module));
+  }
+
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+
+  std::size_t size() const { return steps_.size(); }
+  bool is_empty() const { return steps_.empty(); }
+  // The i-th child (std::out_of_range past the end).
+  Module& operator[](std::size_t index) const;
+  // The i-th child as its concrete type (std::invalid_argument if it is not an M).
+  template <class M> M& at(std::size_t index) const {
+    auto* typed = dynamic_cast<M*>(&(*this)[index]);
+    if (!typed) throw std::invalid_argument("Sequential::at: child " + std::to_string(index) + " is not of the requested type");
+    return *typed;
+  }
+  std::string repr() const override { return "Sequential"; }
+
+ private:
+  // The children's forwards, in order; they point into modules owned through named_children().
+  std::vector<std::function<Tensor(const Tensor&)>> steps_;
+};
+
+}  // namespace tapegrad::nn
