@@ -60,7 +60,7 @@ void Module::to(Dtype dtype) {
   }
 }
 
-Tensor& Module::register_parameter(std::string name, Tensor value, bool requires_grad) {
+Tensor Module::register_parameter(std::string name, Tensor value, bool requires_grad) {
   if (name.empty() || name.find('.') != std::string::npos)
     throw std::invalid_argument("parameter name \"" + name + "\" must be non-empty and contain no '.'");
   for (const auto& [n, p] : parameters_)
@@ -70,7 +70,7 @@ Tensor& Module::register_parameter(std::string name, Tensor value, bool requires
   return parameters_.back().second;
 }
 
-Tensor& Module::register_buffer(std::string name, Tensor value) {
+Tensor Module::register_buffer(std::string name, Tensor value) {
   if (name.empty() || name.find('.') != std::string::npos)
     throw std::invalid_argument("buffer name \"" + name + "\" must be non-empty and contain no '.'");
   for (const auto& [n, b] : buffers_)

@@ -43,8 +43,9 @@ class Module {
   virtual std::string repr() const { return "Module"; }
 
  protected:
-  // Registers a parameter (marked requires_grad) and returns the stored handle.
-  Tensor& register_parameter(std::string name, Tensor value, bool requires_grad = true);
+  // Registers a parameter (marked requires_grad) and returns its handle (by value: a handle, and
+  // a reference into the list would dangle after the next registration).
+  Tensor register_parameter(std::string name, Tensor value, bool requires_grad = true);
   // Registers a child module; returns a reference to it.
   template <class M> M& register_module(std::string name, std::shared_ptr<M> module) {
     M& ref = *module;
@@ -53,7 +54,7 @@ class Module {
   }
   void add_child(std::string name, std::shared_ptr<Module> module);
   // Registers a buffer (an undefined tensor is allowed and skipped by named_buffers).
-  Tensor& register_buffer(std::string name, Tensor value);
+  Tensor register_buffer(std::string name, Tensor value);
 
  private:
   using NamedTensors = std::vector<std::pair<std::string, Tensor>>;

@@ -15,8 +15,7 @@ namespace {
 
 // y = w * x + b, elementwise: a module with two parameters, built on the Module base only.
 struct Affine : tg::nn::Module {
-  // Handles (copies of the registered tensors), not references: register_parameter returns a
-  // reference into a vector that the next registration may reallocate.
+  // Handles returned by register_parameter.
   tg::Tensor w;
   tg::Tensor b;
   Affine() : w(register_parameter("w", tg::tensor({2, -1}))), b(register_parameter("b", tg::tensor({0.5, 0}))) {}
