@@ -1,4 +1,5 @@
 # Quick start:  make mnist   |   make test
+# Extra flags for the example: make mnist ARGS="--epochs 25 --lr 0.05 --momentum 0.9"
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -18,8 +19,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
 
 mnist: build
-	@if [ -x $(BUILD)/examples/mnist ]; then $(BUILD)/examples/mnist --data data/mnist; \
-	else echo "The mnist example is not built yet."; fi
+	$(BUILD)/examples/mnist --data data/mnist $(ARGS)
 
 bench: build
 	@cmake --build $(BUILD) --target benchmarks -j $(JOBS)

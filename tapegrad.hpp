@@ -7,6 +7,7 @@
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
+#include "core/threads.hpp"
 #include "core/xtensor.hpp"
 #include "datasets/datasets.hpp"
 #include "nn/checkpoint.hpp"
