@@ -2,6 +2,10 @@
 // values; every function processes `rows` of them. T is float or double (explicitly instantiated).
 // The functions in namespace kernels are the fast ones; kernels::scalar holds plain twins with the
 // same contracts, used as test oracles.
+//
+// Row semantics (as PyTorch): entries of -inf get probability 0; a row holding NaN or +inf, or made
+// only of -inf (an empty row included), gives NaN everywhere. Large finite logits (±1000) stay finite:
+// every kernel works with x - max(x), and log-domain results are formed as (x - max) - log Σ exp(x - max).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +21,8 @@ template <class T> struct CrossEntropyArgs {
 };
 
 #define TAPEGRAD_DECLARE_SOFTMAX_KERNELS                                                                         \
+  /* y[i] = exp(x[i]) for n values (the vector exp the kernels use; exposed for tests and benchmarks) */        \
+  template <class T> void exp_values(const T* x, T* y, std::int64_t n);                                          \
   /* y = softmax(x) per row */                                                                                   \
   template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols);                  \
   /* y = x - logsumexp(x) per row */                                                                             \
