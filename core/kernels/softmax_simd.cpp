@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 // GCC 12.2 flags _mm512_undefined_* inside its own AVX-512 headers as uninitialised once inlined
 // (GCC bug 105593, fixed in 12.3); the pragmas cover the header's locations only.
 #pragma GCC diagnostic push
@@ -22,6 +23,8 @@ namespace {
 template <class T> using Batch = xsimd::batch<T>;
 template <class T> constexpr std::int64_t W = Batch<T>::size;
 template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
+// Whether a batch is one AVX-512 register, where masked loads/stores and vscalef are available.
+template <class T> constexpr bool kZmm = W<T> * sizeof(T) == 64;
 
 // ---- partial loads and stores ----
 
@@ -29,6 +32,14 @@ template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
 // do not change its reduction (-inf for a max or an exp-sum, 0 for a plain sum).
 template <class T> Batch<T> load(const T* x, std::int64_t count, T fill) {
   if (count == W<T>) return Batch<T>::load_unaligned(x);
+#if defined(__AVX512F__)
+  if constexpr (kZmm<T>) {  // masked load: lanes past count never touch memory
+    if constexpr (std::is_same_v<T, float>)
+      return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << count) - 1), x);
+    else
+      return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), static_cast<__mmask8>((1u << count) - 1), x);
+  }
+#endif
   alignas(64) T lanes[W<T>];
   for (std::int64_t i = 0; i < W<T>; ++i) lanes[i] = i < count ? x[i] : fill;
   return Batch<T>::load_aligned(lanes);
@@ -36,13 +47,28 @@ template <class T> Batch<T> load(const T* x, std::int64_t count, T fill) {
 
 template <class T> void store(T* y, const Batch<T>& v, std::int64_t count) {
   if (count == W<T>) return v.store_unaligned(y);
+#if defined(__AVX512F__)
+  if constexpr (kZmm<T>) {
+    if constexpr (std::is_same_v<T, float>)
+      return _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1u << count) - 1), v);
+    else
+      return _mm512_mask_storeu_pd(y, static_cast<__mmask8>((1u << count) - 1), v);
+  }
+#endif
   alignas(64) T lanes[W<T>];
   v.store_aligned(lanes);
   std::copy_n(lanes, count, y);
 }
 
-// Largest lane; NaN if any lane is NaN (xsimd 8.1 has hadd but no horizontal max).
+// Largest lane (xsimd 8.1 has hadd but no horizontal max). A NaN lane may or may not win, as with
+// the max instructions themselves: the exp-sum pass that always follows turns any NaN into a NaN sum.
 template <class T> T horizontal_max(const Batch<T>& v) {
+#if defined(__AVX512F__)
+  if constexpr (kZmm<T>) {
+    if constexpr (std::is_same_v<T, float>) return _mm512_reduce_max_ps(v);
+    else return _mm512_reduce_max_pd(v);
+  }
+#endif
   alignas(64) T lanes[W<T>];
   v.store_aligned(lanes);
   T m = lanes[0];
@@ -54,19 +80,21 @@ template <class T> T horizontal_max(const Batch<T>& v) {
 // exp(x) = 2^n · exp(r), n = round(x / ln2), r = x - n·ln2 in [-ln2/2, ln2/2] (Cody-Waite: ln2 split
 // in a short high part, so n·ln2_hi is exact, and a low correction). exp(r) is its Taylor polynomial,
 // whose truncation error at |r| = ln2/2 is below 0.1 ulp (degree 7 for float, 13 for double).
-// 2^n is applied as two factors 2^(n/2)·2^(n-n/2) so gradual underflow to denormals and overflow
-// to inf both come out of ordinary rounding.
+// 2^n is applied with one rounding (times_pow2), so overflow to inf comes out of ordinary rounding.
+// Results below the smallest normal number are flushed to 0 instead: computing denormals (or
+// underflowing into them) costs a ~100-cycle microcode assist per instruction on x86, and every
+// -inf logit, padding lane and far-below-max logit would take it. The error is below FLT_MIN/DBL_MIN.
 template <class T> struct ExpConstants;
 template <> struct ExpConstants<float> {
   static constexpr float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
-  static constexpr float lowest = -104.0f;  // exp(-104) < 2^-150: rounds to 0
+  static constexpr float lowest = -87.33f;  // just above log(FLT_MIN): below it results flush to 0
   static constexpr float highest = 89.0f;   // exp(89) > FLT_MAX: overflows to inf
   static constexpr int degree = 7, exponent_bias = 127, mantissa_bits = 23;
 };
 template <> struct ExpConstants<double> {
   static constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  static constexpr double lowest = -746.0;  // exp(-746) < 2^-1075: rounds to 0
-  static constexpr double highest = 710.0;  // exp(710) > DBL_MAX: overflows to inf
+  static constexpr double lowest = -708.39;  // just above log(DBL_MIN): below it results flush to 0
+  static constexpr double highest = 710.0;   // exp(710) > DBL_MAX: overflows to inf
   static constexpr int degree = 13, exponent_bias = 1023, mantissa_bits = 52;
 };
 
@@ -87,9 +115,26 @@ template <class T> Batch<T> pow2(const xsimd::batch<xsimd::as_integer_t<T>>& i) 
   return xsimd::bitwise_cast<Batch<T>>((i + xsimd::batch<I>(I(C::exponent_bias))) << C::mantissa_bits);
 }
 
+// p·2^n for integral n with one rounding; results above the finite range overflow to inf.
+template <class T> Batch<T> times_pow2(const Batch<T>& p, const Batch<T>& n) {
+#if defined(__AVX512F__)
+  if constexpr (kZmm<T>) {
+    if constexpr (std::is_same_v<T, float>) return _mm512_scalef_ps(p, n);
+    else return _mm512_scalef_pd(p, n);
+  }
+#endif
+  // Two factors 2^(n/2)·2^(n - n/2), each a normal number over the clamped range of n (up to 2^128).
+  const auto ni = xsimd::to_int(n);
+  const auto half = xsimd::to_int(n * Batch<T>(T(0.5)));
+  return p * pow2<T>(half) * pow2<T>(ni - half);
+}
+
 template <class T> Batch<T> vexp(const Batch<T>& x) {
   using C = ExpConstants<T>;
-  const Batch<T> xc = xsimd::min(xsimd::max(x, Batch<T>(C::lowest)), Batch<T>(C::highest));
+  // Clamp with selects, which keep a NaN (it then flows through every step); +inf becomes inf.
+  const Batch<T> lo(C::lowest), hi(C::highest);
+  const auto underflow = x < lo;  // -inf included
+  const Batch<T> xc = xsimd::select(x > hi, hi, xsimd::select(underflow, lo, x));
   const Batch<T> n = xsimd::nearbyint(xc * Batch<T>(T(1.44269504088896340736)));  // x / ln2
   Batch<T> r = xsimd::fnma(n, Batch<T>(C::ln2_hi), xc);
   r = xsimd::fnma(n, Batch<T>(C::ln2_lo), r);
@@ -97,14 +142,12 @@ template <class T> Batch<T> vexp(const Batch<T>& x) {
   static constexpr auto coef = inverse_factorials<T, C::degree>();
   Batch<T> p(coef[C::degree]);
   for (int k = C::degree - 1; k >= 0; --k) p = xsimd::fma(p, r, Batch<T>(coef[k]));
-  const auto ni = xsimd::to_int(n);
-  const auto half = xsimd::to_int(n * Batch<T>(T(0.5)));
-  const Batch<T> y = p * pow2<T>(half) * pow2<T>(ni - half);
-  return xsimd::select(xsimd::isnan(x), x, y);  // the clamps above may have dropped a NaN
+  return xsimd::select(underflow, Batch<T>(0), times_pow2(p, n));
 }
 
 // ---- row passes ----
 
+// The row's max; see horizontal_max for NaN.
 template <class T> T row_max(const T* x, std::int64_t n) {
   Batch<T> m(-kInf<T>);
   for (std::int64_t j = 0; j < n; j += W<T>) m = xsimd::max(m, load(x + j, std::min(W<T>, n - j), -kInf<T>));

@@ -1,5 +1,9 @@
 // softmax, log_softmax and logsumexp along any dim, on the row kernels of kernels/softmax.hpp.
 // A non-last dim is moved last (a copy), processed as rows, and moved back.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "../autograd.hpp"
 #include "../kernels/softmax.hpp"
 #include "../ops.hpp"
@@ -13,7 +17,10 @@ using Grads = std::vector<Tensor>;
 namespace {
 
 std::int64_t row_length(const Tensor& x) { return x.dim() == 0 ? 1 : x.shape().back(); }
-std::int64_t row_count(const Tensor& x) { return x.numel() / std::max<std::int64_t>(row_length(x), 1); }
+// Counted from the leading dims, so a (2, 0) tensor has 2 (empty) rows.
+std::int64_t row_count(const Tensor& x) {
+  return x.dim() == 0 ? 1 : shape_numel(Shape(x.shape().begin(), x.shape().end() - 1));
+}
 
 // Applies a row kernel `k(in, out, rows, cols)` over the last dim of x, into a new tensor of x's shape.
 template <class K> Tensor over_rows(const char* op, const Tensor& x, K k) {
@@ -59,6 +66,19 @@ Tensor log_softmax_last(const Tensor& x) {
   });
 }
 
+// torch.logsumexp, unlike the row kernels (whose NaN serves log_softmax and cross-entropy), keeps
+// an infinite max: a row of only -inf (or an empty row) gives -inf, a +inf entry gives +inf; only a
+// NaN entry gives NaN.
+template <class T> void keep_infinite_maxima(const T* x, T* lse, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (!std::isnan(lse[r])) continue;
+    const T* row = x + r * cols;
+    T m = -std::numeric_limits<T>::infinity();
+    for (std::int64_t j = 0; j < cols && !std::isnan(m); ++j) m = std::isnan(row[j]) ? row[j] : std::max(m, row[j]);
+    lse[r] = m;
+  }
+}
+
 }  // namespace
 
 Tensor softmax(const Tensor& x, std::int64_t dim) { return along(x, dim, softmax_last); }
@@ -74,6 +94,7 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   dispatch_floating(x.dtype(), "logsumexp", [&](auto tag) {
     using T = decltype(tag);
     kernels::logsumexp_rows(moved.data<T>(), lse.data<T>(), row_count(moved), row_length(moved));
+    keep_infinite_maxima(moved.data<T>(), lse.data<T>(), row_count(moved), row_length(moved));
   });
   lse = record("logsumexp", {moved}, lse, [sx = save(moved), sl = save(lse)](const Tensor& g) {
     return Grads{mul(g, exp(sub(sx.get(), sl.get())))};
