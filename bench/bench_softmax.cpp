@@ -81,13 +81,15 @@ void cross_entropy_fwd_bwd(benchmark::State& state, CeForward forward, CeBackwar
 }
 
 // The differentiable op as a user calls it: tg::log_softmax then backward (tape, allocation included).
-void log_softmax_op_fwd_bwd(benchmark::State& state) {
+// `dim0` lays the same problem out as (cols, rows) and normalises along dim 0 (the non-last-dim path).
+void log_softmax_op_fwd_bwd(benchmark::State& state, bool dim0) {
   const std::int64_t rows = state.range(0), cols = state.range(1);
-  tg::Tensor x = tg::from_vector(random_values(rows * cols, -5, 5, 1), {rows, cols}).requires_grad_();
-  const tg::Tensor g = tg::from_vector(random_values(rows * cols, -1, 1, 2), {rows, cols});
+  const tg::Shape shape = dim0 ? tg::Shape{cols, rows} : tg::Shape{rows, cols};
+  tg::Tensor x = tg::from_vector(random_values(rows * cols, -5, 5, 1), shape).requires_grad_();
+  const tg::Tensor g = tg::from_vector(random_values(rows * cols, -1, 1, 2), shape);
   for (auto _ : state) {
     x.set_grad({});
-    tg::log_softmax(x, 1).backward(g);
+    tg::log_softmax(x, dim0 ? 0 : 1).backward(g);
     benchmark::DoNotOptimize(x.grad().raw_data());
   }
   count_items(state, rows, cols);
@@ -130,7 +132,8 @@ BENCHMARK_CAPTURE(cross_entropy_fwd_bwd, simd, &k::cross_entropy_forward_rows<fl
 BENCHMARK_CAPTURE(cross_entropy_fwd_bwd, scalar, &k::scalar::cross_entropy_forward_rows<float>,
                   &k::scalar::cross_entropy_backward_rows<float>)
     ->Apply(shapes);
-BENCHMARK(log_softmax_op_fwd_bwd)->Apply(shapes);
+BENCHMARK_CAPTURE(log_softmax_op_fwd_bwd, last_dim, false)->Apply(shapes);
+BENCHMARK_CAPTURE(log_softmax_op_fwd_bwd, dim0, true)->Apply(shapes);
 BENCHMARK_CAPTURE(exp_values, tapegrad, &k::exp_values<float>)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(exp_values, xsimd, &xsimd_exp_values)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(exp_values, std, &k::scalar::exp_values<float>)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);

@@ -28,7 +28,7 @@ ROUNDS = 5
 # (label, tapegrad benchmark name prefix, PyTorch case)
 CASES = [
     ("log_softmax kernels", "log_softmax_fwd_bwd/simd", "log_softmax_kernels"),
-    ("log_softmax op+autograd", "log_softmax_op_fwd_bwd", "log_softmax_autograd"),
+    ("log_softmax op+autograd", "log_softmax_op_fwd_bwd/last_dim", "log_softmax_autograd"),
     ("cross_entropy fused/F.ce", "cross_entropy_fwd_bwd/simd", "cross_entropy_autograd"),
 ]
 

@@ -39,24 +39,37 @@ template <class T> struct Buffer {
   T& operator[](std::int64_t i) { return data()[i]; }
 };
 
-template <class T> Buffer<T> make_logits(std::int64_t cols, std::mt19937& rng) {
-  Buffer<T> x(kRowKinds * cols);
+// Writes a line of n logits of the given kind at x[0], x[stride], ...
+template <class T> void fill_line(T* x, std::int64_t n, std::int64_t stride, RowKind kind, std::mt19937& rng) {
   std::normal_distribution<T> normal(0, 3);
   std::uniform_real_distribution<T> jitter(-3, 3);
-  for (int r = 0; r < kRowKinds; ++r) {
-    T* row = x.data() + r * cols;
-    for (std::int64_t j = 0; j < cols; ++j) {
-      switch (static_cast<RowKind>(r)) {
-        case RowKind::kNearPlus1000: row[j] = 1000 + jitter(rng); break;
-        case RowKind::kPlusMinus1000: row[j] = (j % 2 ? -1000 : 1000) + jitter(rng); break;
-        case RowKind::kSomeNegInf: row[j] = j % 3 == 1 ? -kInf<T> : normal(rng); break;
-        case RowKind::kAllNegInf: row[j] = -kInf<T>; break;
-        default: row[j] = normal(rng);
-      }
+  for (std::int64_t j = 0; j < n; ++j) {
+    T& v = x[j * stride];
+    switch (kind) {
+      case RowKind::kNearPlus1000: v = 1000 + jitter(rng); break;
+      case RowKind::kPlusMinus1000: v = (j % 2 ? -1000 : 1000) + jitter(rng); break;
+      case RowKind::kSomeNegInf: v = j % 3 == 1 ? -kInf<T> : normal(rng); break;
+      case RowKind::kAllNegInf: v = -kInf<T>; break;
+      default: v = normal(rng);
     }
-    if (static_cast<RowKind>(r) == RowKind::kNan) row[cols / 2] = kNan<T>;
-    if (static_cast<RowKind>(r) == RowKind::kPlusInf) row[cols / 2] = kInf<T>;
   }
+  if (kind == RowKind::kNan) x[n / 2 * stride] = kNan<T>;
+  if (kind == RowKind::kPlusInf) x[n / 2 * stride] = kInf<T>;
+}
+
+// kRowKinds rows of `cols` logits, row r of kind r.
+template <class T> Buffer<T> make_logits(std::int64_t cols, std::mt19937& rng) {
+  Buffer<T> x(kRowKinds * cols);
+  for (int r = 0; r < kRowKinds; ++r) fill_line(x.data() + r * cols, cols, 1, static_cast<RowKind>(r), rng);
+  return x;
+}
+
+// An (outer, len, inner) array whose lines along len cycle through the kinds.
+template <class T> Buffer<T> make_strided_logits(std::int64_t outer, std::int64_t len, std::int64_t inner, std::mt19937& rng) {
+  Buffer<T> x(outer * len * inner);
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i)
+      fill_line(x.data() + o * len * inner + i, len, inner, static_cast<RowKind>((o * inner + i) % kRowKinds), rng);
   return x;
 }
 
@@ -191,6 +204,45 @@ TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[kernels
         require_close(dx.data(), want_dx.data(), n, cols, [&](std::int64_t i) { return std::abs(grad[i / cols]) * 4; },
                       "ce backward" + what);
       }
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("simd strided softmax kernels (a dim that is not the last) match the scalar twins", "[kernels]",
+                   float, double) {
+  using T = TestType;
+  std::mt19937 rng(4);
+  const std::int64_t outer = 2;
+  for (std::int64_t len : {std::int64_t{1}, std::int64_t{5}, std::int64_t{40}}) {
+    for (std::int64_t inner : row_lengths<T>()) {
+      const std::int64_t n = outer * len * inner;
+      Buffer<T> x = make_strided_logits<T>(outer, len, inner, rng);
+      Buffer<T> g = make_normal<T>(n, rng);
+      Buffer<T> got(n), want(n), p(n), logp(n);
+      const std::string what = " len=" + std::to_string(len) + " inner=" + std::to_string(inner);
+      // Lines are not rows here: report positions as (outer·len, inner).
+      k::softmax_strided(x.data(), got.data(), outer, len, inner);
+      k::scalar::softmax_strided(x.data(), p.data(), outer, len, inner);
+      require_close(got.data(), p.data(), n, inner, relative<T>(), "softmax_strided" + what);
+
+      k::log_softmax_strided(x.data(), got.data(), outer, len, inner);
+      k::scalar::log_softmax_strided(x.data(), logp.data(), outer, len, inner);
+      require_close(got.data(), logp.data(), n, inner, unit_scale<T>(), "log_softmax_strided" + what);
+
+      k::logsumexp_strided(x.data(), got.data(), outer, len, inner);
+      k::scalar::logsumexp_strided(x.data(), want.data(), outer, len, inner);
+      require_close(got.data(), want.data(), outer * inner, inner, unit_scale<T>(), "logsumexp_strided" + what);
+
+      k::softmax_backward_strided(p.data(), g.data(), got.data(), outer, len, inner);
+      k::scalar::softmax_backward_strided(p.data(), g.data(), want.data(), outer, len, inner);
+      require_close(got.data(), want.data(), n, inner, [&](std::int64_t i) { return std::abs(p[i]) * 2; },
+                    "softmax_backward_strided" + what);
+
+      k::log_softmax_backward_strided(logp.data(), g.data(), got.data(), outer, len, inner);
+      k::scalar::log_softmax_backward_strided(logp.data(), g.data(), want.data(), outer, len, inner);
+      require_close(got.data(), want.data(), n, inner,
+                    [&](std::int64_t i) { return std::abs(g[i]) + std::exp(logp[i]) * 2 * T(len); },
+                    "log_softmax_backward_strided" + what);
     }
   }
 }

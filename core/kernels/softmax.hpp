@@ -41,7 +41,21 @@ template <class T> struct CrossEntropyArgs {
   /* dx[r,j] = grad[r]·(S·p_j - q_j), p = exp(x - lse[r]), q_j = w_j((1-e)[j=t] + e/C), S = Σ_j q_j; 0 if ignored */ \
   template <class T>                                                                                             \
   void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows,            \
-                                   std::int64_t cols, const CrossEntropyArgs<T>& args);
+                                   std::int64_t cols, const CrossEntropyArgs<T>& args); \
+  /* Along a dim that is not the last: x is (outer, len, inner) contiguous and each of its outer·inner */      \
+  /* lines of len values (stride inner) is a row with the semantics above; logsumexp writes (outer, inner). */  \
+  template <class T>                                                                                             \
+  void softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner);              \
+  template <class T>                                                                                             \
+  void log_softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner);          \
+  template <class T>                                                                                             \
+  void logsumexp_strided(const T* x, T* out, std::int64_t outer, std::int64_t len, std::int64_t inner);          \
+  template <class T>                                                                                             \
+  void softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len,             \
+                                std::int64_t inner);                                                             \
+  template <class T>                                                                                             \
+  void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len,         \
+                                    std::int64_t inner);
 
 TAPEGRAD_DECLARE_SOFTMAX_KERNELS
 namespace scalar {

@@ -19,13 +19,20 @@ template <class T> struct RowStats {
   T lse() const { return max + std::log(sum); }
 };
 
-template <class T> RowStats<T> row_stats(const T* x, std::int64_t n) {
+// Over n values x[0], x[stride], ... (stride 1 for a row).
+template <class T> RowStats<T> row_stats(const T* x, std::int64_t n, std::int64_t stride = 1) {
   T m = -std::numeric_limits<T>::infinity();
-  for (std::int64_t j = 0; j < n; ++j) m = (x[j] > m || std::isnan(x[j])) ? x[j] : m;
+  for (std::int64_t j = 0; j < n; ++j) m = (x[j * stride] > m || std::isnan(x[j * stride])) ? x[j * stride] : m;
   if (!std::isfinite(m)) return {nan_of(m), nan_of(m)};
   T s = 0;
-  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
+  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j * stride] - m);
   return {m, s};
+}
+
+// Calls f(offset) for the first element of each of the outer·inner lines of an (outer, len, inner) array.
+template <class F> void for_each_line(std::int64_t outer, std::int64_t len, std::int64_t inner, F f) {
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) f(o * len * inner + i);
 }
 
 }  // namespace
@@ -121,6 +128,45 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
   }
 }
 
+template <class T> void softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    const RowStats<T> st = row_stats(x + at, len, inner);
+    const T inv_sum = 1 / st.sum;
+    for (std::int64_t k = 0; k < len; ++k) y[at + k * inner] = std::exp(x[at + k * inner] - st.max) * inv_sum;
+  });
+}
+
+template <class T> void log_softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    const RowStats<T> st = row_stats(x + at, len, inner);
+    const T log_sum = std::log(st.sum);
+    for (std::int64_t k = 0; k < len; ++k) y[at + k * inner] = (x[at + k * inner] - st.max) - log_sum;
+  });
+}
+
+template <class T> void logsumexp_strided(const T* x, T* out, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) out[o * inner + i] = row_stats(x + o * len * inner + i, len, inner).lse();
+}
+
+template <class T>
+void softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    T dot = 0;
+    for (std::int64_t k = 0; k < len; ++k) dot += g[at + k * inner] * y[at + k * inner];
+    for (std::int64_t k = 0; k < len; ++k) dx[at + k * inner] = y[at + k * inner] * (g[at + k * inner] - dot);
+  });
+}
+
+template <class T>
+void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    T total = 0;
+    for (std::int64_t k = 0; k < len; ++k) total += g[at + k * inner];
+    for (std::int64_t k = 0; k < len; ++k) dx[at + k * inner] = g[at + k * inner] - std::exp(y[at + k * inner]) * total;
+  });
+}
+
 #define TAPEGRAD_INSTANTIATE(T)                                                                          \
   template void exp_values<T>(const T*, T*, std::int64_t);                                              \
   template void logsumexp_rows<T>(const T*, T*, std::int64_t, std::int64_t);                            \
@@ -131,7 +177,12 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
   template void cross_entropy_forward_rows<T>(const T*, T*, T*, std::int64_t, std::int64_t,              \
                                               const CrossEntropyArgs<T>&);                               \
   template void cross_entropy_backward_rows<T>(const T*, const T*, const T*, T*, std::int64_t,           \
-                                               std::int64_t, const CrossEntropyArgs<T>&);
+                                               std::int64_t, const CrossEntropyArgs<T>&); \
+  template void softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);              \
+  template void log_softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);          \
+  template void logsumexp_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);            \
+  template void softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t); \
+  template void log_softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 // GCC 12.2 flags _mm512_undefined_* inside its own AVX-512 headers as uninitialised once inlined
 // (GCC bug 105593, fixed in 12.3); the pragmas cover the header's locations only.
 #pragma GCC diagnostic push
@@ -335,6 +336,86 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
   }
 }
 
+// ---- along a dim that is not the last ----
+// The lanes of a batch are W adjacent lines (columns of an (outer, len, inner) block), so every
+// reduction along len is a plain vector operation and no horizontal step is needed.
+
+namespace {
+
+// Calls f(at, line, count) for each group of up to W adjacent lines: `at` is the offset of the group's
+// first element, `line` the index of its first line among the outer·inner lines.
+template <class T, class F> void for_each_line_group(std::int64_t outer, std::int64_t len, std::int64_t inner, F f) {
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; i += W<T>) f(o * len * inner + i, o * inner + i, std::min(W<T>, inner - i));
+}
+
+// Per lane: the line's max and Σ exp(x - max), both NaN where the line has no finite logsumexp.
+template <class T> std::pair<Batch<T>, Batch<T>> line_stats(const T* x, std::int64_t len, std::int64_t inner,
+                                                            std::int64_t count) {
+  Batch<T> m(-kInf<T>);
+  for (std::int64_t k = 0; k < len; ++k) m = xsimd::max(m, load(x + k * inner, count, -kInf<T>));
+  m = xsimd::select(xsimd::isinf(m), Batch<T>(std::numeric_limits<T>::quiet_NaN()), m);
+  Batch<T> s(0);
+  for (std::int64_t k = 0; k < len; ++k) s += vexp(load(x + k * inner, count, -kInf<T>) - m);
+  return {m, s};  // a NaN the max dropped still reaches s through exp
+}
+
+}  // namespace
+
+template <class T> void softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line_group<T>(outer, len, inner, [&](std::int64_t at, std::int64_t, std::int64_t count) {
+    const auto [m, s] = line_stats(x + at, len, inner, count);
+    const Batch<T> inv_sum = Batch<T>(1) / s;
+    for (std::int64_t k = 0; k < len; ++k) {
+      const std::int64_t p = at + k * inner;
+      store(y + p, vexp(load(x + p, count, T(0)) - m) * inv_sum, count);
+    }
+  });
+}
+
+template <class T> void log_softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line_group<T>(outer, len, inner, [&](std::int64_t at, std::int64_t, std::int64_t count) {
+    const auto [m, s] = line_stats(x + at, len, inner, count);
+    const Batch<T> log_sum = xsimd::log(s);
+    for (std::int64_t k = 0; k < len; ++k) {
+      const std::int64_t p = at + k * inner;
+      store(y + p, (load(x + p, count, T(0)) - m) - log_sum, count);
+    }
+  });
+}
+
+template <class T> void logsumexp_strided(const T* x, T* out, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line_group<T>(outer, len, inner, [&](std::int64_t at, std::int64_t line, std::int64_t count) {
+    const auto [m, s] = line_stats(x + at, len, inner, count);
+    store(out + line, m + xsimd::log(s), count);
+  });
+}
+
+template <class T>
+void softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line_group<T>(outer, len, inner, [&](std::int64_t at, std::int64_t, std::int64_t count) {
+    Batch<T> dot(0);
+    for (std::int64_t k = 0; k < len; ++k)
+      dot = xsimd::fma(load(g + at + k * inner, count, T(0)), load(y + at + k * inner, count, T(0)), dot);
+    for (std::int64_t k = 0; k < len; ++k) {
+      const std::int64_t p = at + k * inner;
+      store(dx + p, load(y + p, count, T(0)) * (load(g + p, count, T(0)) - dot), count);
+    }
+  });
+}
+
+template <class T>
+void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line_group<T>(outer, len, inner, [&](std::int64_t at, std::int64_t, std::int64_t count) {
+    Batch<T> total(0);
+    for (std::int64_t k = 0; k < len; ++k) total += load(g + at + k * inner, count, T(0));
+    for (std::int64_t k = 0; k < len; ++k) {
+      const std::int64_t p = at + k * inner;
+      store(dx + p, xsimd::fnma(vexp(load(y + p, count, T(0))), total, load(g + p, count, T(0))), count);
+    }
+  });
+}
+
 #define TAPEGRAD_INSTANTIATE(T)                                                                          \
   template void exp_values<T>(const T*, T*, std::int64_t);                                              \
   template void logsumexp_rows<T>(const T*, T*, std::int64_t, std::int64_t);                            \
@@ -345,7 +426,12 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
   template void cross_entropy_forward_rows<T>(const T*, T*, T*, std::int64_t, std::int64_t,              \
                                               const CrossEntropyArgs<T>&);                               \
   template void cross_entropy_backward_rows<T>(const T*, const T*, const T*, T*, std::int64_t,           \
-                                               std::int64_t, const CrossEntropyArgs<T>&);
+                                               std::int64_t, const CrossEntropyArgs<T>&); \
+  template void softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);              \
+  template void log_softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);          \
+  template void logsumexp_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);            \
+  template void softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t); \
+  template void log_softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE
