@@ -25,17 +25,19 @@ import sys
 SHAPES = [(64, 10), (4096, 1000), (256, 32000)]
 ROUNDS = 5
 
-# (label, tapegrad benchmark name prefix, PyTorch case)
+# (label, tapegrad benchmark name prefix, its scalar twin's prefix or None, PyTorch case)
 CASES = [
-    ("log_softmax kernels", "log_softmax_fwd_bwd/simd", "log_softmax_kernels"),
-    ("log_softmax op+autograd", "log_softmax_op_fwd_bwd/last_dim", "log_softmax_autograd"),
-    ("cross_entropy fused/F.ce", "cross_entropy_fwd_bwd/simd", "cross_entropy_autograd"),
+    ("log_softmax kernels", "log_softmax_fwd_bwd/simd", "log_softmax_fwd_bwd/scalar", "log_softmax_kernels"),
+    ("log_softmax op+autograd", "log_softmax_op_fwd_bwd/last_dim", None, "log_softmax_autograd"),
+    ("cross_entropy fused/F.ce", "cross_entropy_fwd_bwd/simd", "cross_entropy_fwd_bwd/scalar",
+     "cross_entropy_autograd"),
 ]
 
 
 def tapegrad_times(binary, rows, cols):
     """Wall time (seconds) of each tapegrad case at this shape."""
-    pattern = "^(" + "|".join(prefix for _, prefix, _ in CASES) + f")/{rows}/{cols}$"
+    prefixes = [c[1] for c in CASES] + [c[2] for c in CASES if c[2]]
+    pattern = "^(" + "|".join(prefixes) + f")/{rows}/{cols}$"
     out = subprocess.run(
         [binary, f"--benchmark_filter={pattern}", "--benchmark_format=json", "--benchmark_min_time=0.2"],
         check=True, capture_output=True, text=True).stdout
@@ -102,9 +104,10 @@ def main():
         capability = [line.strip() for line in torch.__config__.show().splitlines() if "CPU capability" in line]
         print(f"PyTorch {torch.__version__}, default threads {default_threads}, cpu_count {os.cpu_count()}, "
               f"{capability[0] if capability else 'CPU capability unknown'}")
-    print("times in microseconds (fastest of repeated runs); ratio = PyTorch / tapegrad (>1: tapegrad faster)\n")
+    print("times in microseconds (fastest of the rounds), float32; simd/scalar = speed-up of the xsimd kernels over\n"
+          "their scalar twins; ratio = PyTorch time / tapegrad time (>1: tapegrad faster)\n")
 
-    header = f"{'case':26s} {'shape':>11s} {'tapegrad':>10s}"
+    header = f"{'case':26s} {'shape':>11s} {'tapegrad':>10s} {'scalar':>10s} {'simd/scalar':>11s}"
     for n in thread_counts:
         header += f" {'torch T=' + str(n):>11s} {'ratio':>6s}"
     print(header)
@@ -114,8 +117,12 @@ def main():
             keep_min(tg, tapegrad_times(binary, rows, cols))
             for n in thread_counts:
                 keep_min(per_threads[n], torch_times(torch, rows, cols, n))
-        for label, prefix, torch_case in CASES:
+        for label, prefix, scalar, torch_case in CASES:
             line = f"{label:26s} {f'{rows}x{cols}':>11s} {fmt_us(tg[prefix])}"
+            if scalar:
+                line += f" {fmt_us(tg[scalar])} {tg[scalar] / tg[prefix]:11.2f}"
+            else:
+                line += f" {'-':>10s} {'-':>11s}"
             for n in thread_counts:
                 pt = per_threads[n][torch_case]
                 line += f" {fmt_us(pt):>11s} {pt / tg[prefix]:6.2f}"

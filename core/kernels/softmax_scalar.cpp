@@ -122,8 +122,11 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
       const T w = a.weight ? a.weight[j] : T{1};
       return w * ((j == t ? 1 - eps : T{0}) + eps / static_cast<T>(cols));
     };
-    T s = 0;
-    for (std::int64_t j = 0; j < cols; ++j) s += q(j);
+    // S = Σ_j q_j, accumulated in long double: in T, adding ~1000 terms of eps/C to ~1 drifts by
+    // ~1e-5 relative in float, more than the SIMD kernel's closed form errs.
+    long double sum_q = 0;
+    for (std::int64_t j = 0; j < cols; ++j) sum_q += q(j);
+    const T s = static_cast<T>(sum_q);
     for (std::int64_t j = 0; j < cols; ++j) dr[j] = grad[r] * (s * std::exp(xr[j] - lse[r]) - q(j));
   }
 }
