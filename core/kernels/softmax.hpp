@@ -21,7 +21,8 @@ template <class T> struct CrossEntropyArgs {
 };
 
 #define TAPEGRAD_DECLARE_SOFTMAX_KERNELS                                                                         \
-  /* y[i] = exp(x[i]) for n values (the vector exp the kernels use; exposed for tests and benchmarks) */        \
+  /* y[i] = exp(x[i]): the kernels' exp, exposed for tests and benchmarks (the SIMD one is within 2 ulp */     \
+  /* of std::exp and flushes results below the smallest normal number to 0) */                                   \
   template <class T> void exp_values(const T* x, T* y, std::int64_t n);                                          \
   /* y = softmax(x) per row */                                                                                   \
   template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols);                  \
