@@ -2,6 +2,10 @@
 // values; every function processes `rows` of them. T is float or double (explicitly instantiated).
 // The functions in namespace kernels are the fast ones; kernels::scalar holds plain twins with the
 // same contracts, used as test oracles.
+//
+// Row semantics (as PyTorch): entries of -inf get probability 0; a row holding NaN or +inf, or made
+// only of -inf (an empty row included), gives NaN everywhere. Large finite logits (±1000) stay finite:
+// every kernel works with x - max(x), and log-domain results are formed as (x - max) - log Σ exp(x - max).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +21,9 @@ template <class T> struct CrossEntropyArgs {
 };
 
 #define TAPEGRAD_DECLARE_SOFTMAX_KERNELS                                                                         \
+  /* y[i] = exp(x[i]): the kernels' exp, exposed for tests and benchmarks (the SIMD one is within 2 ulp */     \
+  /* of std::exp and flushes results below the smallest normal number to 0) */                                   \
+  template <class T> void exp_values(const T* x, T* y, std::int64_t n);                                          \
   /* y = softmax(x) per row */                                                                                   \
   template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols);                  \
   /* y = x - logsumexp(x) per row */                                                                             \
@@ -35,7 +42,21 @@ template <class T> struct CrossEntropyArgs {
   /* dx[r,j] = grad[r]·(S·p_j - q_j), p = exp(x - lse[r]), q_j = w_j((1-e)[j=t] + e/C), S = Σ_j q_j; 0 if ignored */ \
   template <class T>                                                                                             \
   void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows,            \
-                                   std::int64_t cols, const CrossEntropyArgs<T>& args);
+                                   std::int64_t cols, const CrossEntropyArgs<T>& args); \
+  /* Along a dim that is not the last: x is (outer, len, inner) contiguous and each of its outer·inner */      \
+  /* lines of len values (stride inner) is a row with the semantics above; logsumexp writes (outer, inner). */  \
+  template <class T>                                                                                             \
+  void softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner);              \
+  template <class T>                                                                                             \
+  void log_softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner);          \
+  template <class T>                                                                                             \
+  void logsumexp_strided(const T* x, T* out, std::int64_t outer, std::int64_t len, std::int64_t inner);          \
+  template <class T>                                                                                             \
+  void softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len,             \
+                                std::int64_t inner);                                                             \
+  template <class T>                                                                                             \
+  void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len,         \
+                                    std::int64_t inner);
 
 TAPEGRAD_DECLARE_SOFTMAX_KERNELS
 namespace scalar {

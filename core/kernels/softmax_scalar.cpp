@@ -9,33 +9,49 @@ namespace tapegrad::kernels::scalar {
 
 namespace {
 
-// logsumexp of one row, stable: m + log Σ exp(x - m). A row of all -inf gives -inf - NaN = NaN
-// through (x - m) = NaN, as PyTorch; +inf or NaN entries give NaN.
-template <class T> T row_logsumexp(const T* x, std::int64_t n) {
+constexpr auto nan_of = [](auto v) { return std::numeric_limits<decltype(v)>::quiet_NaN(); };
+
+// A row's max and Σ exp(x - max), so logsumexp = max + log(sum). The max is NaN when the row holds
+// a NaN, and the row has no finite logsumexp when the max is NaN or ±inf (all -inf, empty, or a +inf
+// entry): then both parts are NaN, which carries NaN into every result, as PyTorch.
+template <class T> struct RowStats {
+  T max, sum;
+  T lse() const { return max + std::log(sum); }
+};
+
+// Over n values x[0], x[stride], ... (stride 1 for a row).
+template <class T> RowStats<T> row_stats(const T* x, std::int64_t n, std::int64_t stride = 1) {
   T m = -std::numeric_limits<T>::infinity();
-  for (std::int64_t j = 0; j < n; ++j) m = (x[j] > m || std::isnan(x[j])) ? x[j] : m;
-  if (std::isnan(m)) return m;
-  if (std::isinf(m)) {
-    // All -inf (empty row included): PyTorch's log_softmax yields NaN; +inf max yields NaN too.
-    return std::numeric_limits<T>::quiet_NaN();
-  }
+  for (std::int64_t j = 0; j < n; ++j) m = (x[j * stride] > m || std::isnan(x[j * stride])) ? x[j * stride] : m;
+  if (!std::isfinite(m)) return {nan_of(m), nan_of(m)};
   T s = 0;
-  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
-  return m + std::log(s);
+  for (std::int64_t j = 0; j < n; ++j) s += std::exp(x[j * stride] - m);
+  return {m, s};
+}
+
+// Calls f(offset) for the first element of each of the outer·inner lines of an (outer, len, inner) array.
+template <class F> void for_each_line(std::int64_t outer, std::int64_t len, std::int64_t inner, F f) {
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) f(o * len * inner + i);
 }
 
 }  // namespace
 
+template <class T> void exp_values(const T* x, T* y, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) y[j] = std::exp(x[j]);
+}
+
 template <class T> void logsumexp_rows(const T* x, T* out, std::int64_t rows, std::int64_t cols) {
-  for (std::int64_t r = 0; r < rows; ++r) out[r] = row_logsumexp(x + r * cols, cols);
+  for (std::int64_t r = 0; r < rows; ++r) out[r] = row_stats(x + r * cols, cols).lse();
 }
 
 template <class T> void log_softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
-    const T lse = row_logsumexp(xr, cols);
-    for (std::int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - lse;
+    const RowStats<T> st = row_stats(xr, cols);
+    const T log_sum = std::log(st.sum);
+    for (std::int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - st.max) - log_sum;
   }
 }
 
@@ -43,8 +59,10 @@ template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::i
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
-    const T lse = row_logsumexp(xr, cols);
-    for (std::int64_t j = 0; j < cols; ++j) yr[j] = std::exp(xr[j] - lse);
+    // exp(x - max) / Σ exp(x - max): x - max is exact, where x - lse would round at |x| ~ 1000.
+    const RowStats<T> st = row_stats(xr, cols);
+    const T inv_sum = 1 / st.sum;
+    for (std::int64_t j = 0; j < cols; ++j) yr[j] = std::exp(xr[j] - st.max) * inv_sum;
   }
 }
 
@@ -72,19 +90,22 @@ template <class T>
 void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, std::int64_t cols,
                                 const CrossEntropyArgs<T>& a) {
   const T eps = static_cast<T>(a.label_smoothing);
+  auto w = [&](std::int64_t c) { return a.weight ? a.weight[c] : T{1}; };
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     const std::int64_t t = a.target[r];
-    lse[r] = row_logsumexp(xr, cols);
+    const RowStats<T> st = row_stats(xr, cols);
+    const T log_sum = std::log(st.sum);
+    lse[r] = st.max + log_sum;
     if (t == a.ignore_index) { loss[r] = 0; continue; }
-    const T wt = a.weight ? a.weight[t] : T{1};
-    T l = (1 - eps) * wt * (lse[r] - xr[t]);
+    // lse - x_c written as (max - x_c) + log_sum: both terms >= 0, so nothing cancels.
+    T result = (1 - eps) * w(t) * ((st.max - xr[t]) + log_sum);
     if (eps > 0) {
       T smooth = 0;
-      for (std::int64_t c = 0; c < cols; ++c) smooth += (a.weight ? a.weight[c] : T{1}) * (lse[r] - xr[c]);
-      l += eps / static_cast<T>(cols) * smooth;
+      for (std::int64_t c = 0; c < cols; ++c) smooth += w(c) * ((st.max - xr[c]) + log_sum);
+      result += eps / static_cast<T>(cols) * smooth;
     }
-    loss[r] = l;
+    loss[r] = result;
   }
 }
 
@@ -101,13 +122,56 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
       const T w = a.weight ? a.weight[j] : T{1};
       return w * ((j == t ? 1 - eps : T{0}) + eps / static_cast<T>(cols));
     };
-    T s = 0;
-    for (std::int64_t j = 0; j < cols; ++j) s += q(j);
+    // S = Σ_j q_j, accumulated in long double: in T, adding ~1000 terms of eps/C to ~1 drifts by
+    // ~1e-5 relative in float, more than the SIMD kernel's closed form errs.
+    long double sum_q = 0;
+    for (std::int64_t j = 0; j < cols; ++j) sum_q += q(j);
+    const T s = static_cast<T>(sum_q);
     for (std::int64_t j = 0; j < cols; ++j) dr[j] = grad[r] * (s * std::exp(xr[j] - lse[r]) - q(j));
   }
 }
 
+template <class T> void softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    const RowStats<T> st = row_stats(x + at, len, inner);
+    const T inv_sum = 1 / st.sum;
+    for (std::int64_t k = 0; k < len; ++k) y[at + k * inner] = std::exp(x[at + k * inner] - st.max) * inv_sum;
+  });
+}
+
+template <class T> void log_softmax_strided(const T* x, T* y, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    const RowStats<T> st = row_stats(x + at, len, inner);
+    const T log_sum = std::log(st.sum);
+    for (std::int64_t k = 0; k < len; ++k) y[at + k * inner] = (x[at + k * inner] - st.max) - log_sum;
+  });
+}
+
+template <class T> void logsumexp_strided(const T* x, T* out, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t i = 0; i < inner; ++i) out[o * inner + i] = row_stats(x + o * len * inner + i, len, inner).lse();
+}
+
+template <class T>
+void softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    T dot = 0;
+    for (std::int64_t k = 0; k < len; ++k) dot += g[at + k * inner] * y[at + k * inner];
+    for (std::int64_t k = 0; k < len; ++k) dx[at + k * inner] = y[at + k * inner] * (g[at + k * inner] - dot);
+  });
+}
+
+template <class T>
+void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t outer, std::int64_t len, std::int64_t inner) {
+  for_each_line(outer, len, inner, [&](std::int64_t at) {
+    T total = 0;
+    for (std::int64_t k = 0; k < len; ++k) total += g[at + k * inner];
+    for (std::int64_t k = 0; k < len; ++k) dx[at + k * inner] = g[at + k * inner] - std::exp(y[at + k * inner]) * total;
+  });
+}
+
 #define TAPEGRAD_INSTANTIATE(T)                                                                          \
+  template void exp_values<T>(const T*, T*, std::int64_t);                                              \
   template void logsumexp_rows<T>(const T*, T*, std::int64_t, std::int64_t);                            \
   template void log_softmax_rows<T>(const T*, T*, std::int64_t, std::int64_t);                           \
   template void softmax_rows<T>(const T*, T*, std::int64_t, std::int64_t);                               \
@@ -116,7 +180,12 @@ void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx,
   template void cross_entropy_forward_rows<T>(const T*, T*, T*, std::int64_t, std::int64_t,              \
                                               const CrossEntropyArgs<T>&);                               \
   template void cross_entropy_backward_rows<T>(const T*, const T*, const T*, T*, std::int64_t,           \
-                                               std::int64_t, const CrossEntropyArgs<T>&);
+                                               std::int64_t, const CrossEntropyArgs<T>&); \
+  template void softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);              \
+  template void log_softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);          \
+  template void logsumexp_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);            \
+  template void softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t); \
+  template void log_softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

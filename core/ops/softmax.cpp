@@ -1,5 +1,9 @@
-// softmax, log_softmax and logsumexp along any dim, on the row kernels of kernels/softmax.hpp.
-// A non-last dim is moved last (a copy), processed as rows, and moved back.
+// softmax, log_softmax and logsumexp along any dim, on the kernels of kernels/softmax.hpp: the row
+// kernels when dim is the last one, the strided kernels (no transposed copies) otherwise.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "../autograd.hpp"
 #include "../kernels/softmax.hpp"
 #include "../ops.hpp"
@@ -12,75 +16,99 @@ using Grads = std::vector<Tensor>;
 
 namespace {
 
-std::int64_t row_length(const Tensor& x) { return x.dim() == 0 ? 1 : x.shape().back(); }
-std::int64_t row_count(const Tensor& x) { return x.numel() / std::max<std::int64_t>(row_length(x), 1); }
+// x seen around `dim` as a contiguous (outer, len, inner) block: normalising along dim works on
+// outer·inner lines of len values, stride inner. A 0-d tensor is one line of one value.
+struct Lines {
+  std::int64_t outer = 1, len = 1, inner = 1;
+};
 
-// Applies a row kernel `k(in, out, rows, cols)` over the last dim of x, into a new tensor of x's shape.
-template <class K> Tensor over_rows(const char* op, const Tensor& x, K k) {
+Lines lines_around(const Tensor& x, std::int64_t dim) {
+  Lines l;
+  if (x.dim() == 0) return l;
+  const Shape& s = x.shape();
+  l.outer = shape_numel(Shape(s.begin(), s.begin() + dim));
+  l.len = s[dim];
+  l.inner = shape_numel(Shape(s.begin() + dim + 1, s.end()));
+  return l;
+}
+
+template <class T> void normalise(bool log, const T* x, T* y, const Lines& l) {
+  if (l.inner == 1) {
+    if (log) kernels::log_softmax_rows(x, y, l.outer, l.len);
+    else kernels::softmax_rows(x, y, l.outer, l.len);
+  } else {
+    if (log) kernels::log_softmax_strided(x, y, l.outer, l.len, l.inner);
+    else kernels::softmax_strided(x, y, l.outer, l.len, l.inner);
+  }
+}
+
+template <class T> void normalise_backward(bool log, const T* y, const T* g, T* dx, const Lines& l) {
+  if (l.inner == 1) {
+    if (log) kernels::log_softmax_backward_rows(y, g, dx, l.outer, l.len);
+    else kernels::softmax_backward_rows(y, g, dx, l.outer, l.len);
+  } else {
+    if (log) kernels::log_softmax_backward_strided(y, g, dx, l.outer, l.len, l.inner);
+    else kernels::softmax_backward_strided(y, g, dx, l.outer, l.len, l.inner);
+  }
+}
+
+// softmax (log = false) or log_softmax along dim; backward from the saved output only.
+Tensor normalise_op(const char* name, bool log, const Tensor& x, std::int64_t dim) {
+  const Lines l = lines_around(x, wrap_dim(dim, x.dim()));
   Tensor y = empty(x.shape(), x.dtype());
-  dispatch_floating(x.dtype(), op, [&](auto tag) {
+  dispatch_floating(x.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
-    k(x.data<T>(), y.data<T>(), row_count(x), row_length(x));
+    normalise(log, x.data<T>(), y.data<T>(), l);
   });
-  return y;
-}
-
-// Same, for a backward kernel `k(saved, g, dx, rows, cols)`.
-template <class K> Tensor over_rows2(const char* op, const Tensor& saved, const Tensor& g, K k) {
-  Tensor dx = empty(g.shape(), g.dtype());
-  dispatch_floating(g.dtype(), op, [&](auto tag) {
-    using T = decltype(tag);
-    k(saved.data<T>(), g.data<T>(), dx.data<T>(), row_count(g), row_length(g));
-  });
-  return dx;
-}
-
-// Runs `last_dim_op` with `dim` moved to the end, as a differentiable composition.
-template <class F> Tensor along(const Tensor& x, std::int64_t dim, F last_dim_op) {
-  dim = wrap_dim(dim, x.dim());
-  if (x.dim() == 0 || dim == x.dim() - 1) return last_dim_op(x);
-  return transpose(last_dim_op(transpose(x, dim, -1)), dim, -1);
-}
-
-Tensor softmax_last(const Tensor& x) {
-  Tensor y = over_rows("softmax", x, [](auto in, auto out, auto r, auto c) { kernels::softmax_rows(in, out, r, c); });
-  return record("softmax", {x}, y, [sy = save(y)](const Tensor& g) {
-    return Grads{over_rows2("softmax_backward", sy.get(), g,
-                            [](auto y, auto g, auto dx, auto r, auto c) { kernels::softmax_backward_rows(y, g, dx, r, c); })};
+  return record(name, {x}, y, [sy = save(y), l, log, name](const Tensor& g) {
+    Tensor dx = empty(g.shape(), g.dtype());
+    dispatch_floating(g.dtype(), name, [&](auto tag) {
+      using T = decltype(tag);
+      normalise_backward(log, sy.get().data<T>(), g.data<T>(), dx.data<T>(), l);
+    });
+    return Grads{dx};
   });
 }
 
-Tensor log_softmax_last(const Tensor& x) {
-  Tensor y = over_rows("log_softmax", x, [](auto in, auto out, auto r, auto c) { kernels::log_softmax_rows(in, out, r, c); });
-  return record("log_softmax", {x}, y, [sy = save(y)](const Tensor& g) {
-    return Grads{over_rows2("log_softmax_backward", sy.get(), g, [](auto y, auto g, auto dx, auto r, auto c) {
-      kernels::log_softmax_backward_rows(y, g, dx, r, c);
-    })};
-  });
+// torch.logsumexp, unlike the kernels (whose NaN serves log_softmax and cross-entropy), keeps an
+// infinite max: a line of only -inf (or an empty line) gives -inf, a +inf entry gives +inf; only a
+// NaN entry gives NaN.
+template <class T> void keep_infinite_maxima(const T* x, T* lse, const Lines& l) {
+  for (std::int64_t o = 0; o < l.outer; ++o) {
+    for (std::int64_t i = 0; i < l.inner; ++i) {
+      T& out = lse[o * l.inner + i];
+      if (!std::isnan(out)) continue;
+      const T* line = x + o * l.len * l.inner + i;
+      T m = -std::numeric_limits<T>::infinity();
+      for (std::int64_t k = 0; k < l.len && !std::isnan(m); ++k)
+        m = std::isnan(line[k * l.inner]) ? line[k * l.inner] : std::max(m, line[k * l.inner]);
+      out = m;
+    }
+  }
 }
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, std::int64_t dim) { return along(x, dim, softmax_last); }
-Tensor log_softmax(const Tensor& x, std::int64_t dim) { return along(x, dim, log_softmax_last); }
+Tensor softmax(const Tensor& x, std::int64_t dim) { return normalise_op("softmax", false, x, dim); }
+Tensor log_softmax(const Tensor& x, std::int64_t dim) { return normalise_op("log_softmax", true, x, dim); }
 
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
-  // d lse / dx = softmax(x): written as a composition so its gradient comes for free.
   dim = wrap_dim(dim, x.dim());
-  const Tensor moved = x.dim() == 0 ? x : transpose(x, dim, -1);
-  Shape keep_shape = moved.shape();
-  if (!keep_shape.empty()) keep_shape.back() = 1;
+  const Lines l = lines_around(x, dim);
+  Shape keep_shape = x.shape();
+  if (x.dim() > 0) keep_shape[dim] = 1;
   Tensor lse = empty(keep_shape, x.dtype());
   dispatch_floating(x.dtype(), "logsumexp", [&](auto tag) {
     using T = decltype(tag);
-    kernels::logsumexp_rows(moved.data<T>(), lse.data<T>(), row_count(moved), row_length(moved));
+    if (l.inner == 1) kernels::logsumexp_rows(x.data<T>(), lse.data<T>(), l.outer, l.len);
+    else kernels::logsumexp_strided(x.data<T>(), lse.data<T>(), l.outer, l.len, l.inner);
+    keep_infinite_maxima(x.data<T>(), lse.data<T>(), l);
   });
-  lse = record("logsumexp", {moved}, lse, [sx = save(moved), sl = save(lse)](const Tensor& g) {
+  // d lse / dx = softmax(x) = exp(x - lse), with g and lse broadcast along dim.
+  lse = record("logsumexp", {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {
     return Grads{mul(g, exp(sub(sx.get(), sl.get())))};
   });
-  if (x.dim() == 0) return lse;
-  lse = transpose(lse, dim, -1);
-  return keepdim ? lse : squeeze(lse, dim);
+  return keepdim || x.dim() == 0 ? lse : squeeze(lse, dim);
 }
 
 }  // namespace tapegrad
