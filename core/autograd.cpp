@@ -143,6 +143,9 @@ void accumulate_pending(Node& node, const Tensor& g) {
   node.pending_grad = node.pending_grad.defined() ? add(node.pending_grad, g) : g;
 }
 
+// Runs the backward functions of `order` (reverse execution order), passing gradients down.
+void replay(const std::vector<Node*>& order, bool retain_graph);
+
 }  // namespace
 
 void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
@@ -153,7 +156,10 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
     if (root.numel() != 1) throw std::logic_error("grad can be implicitly created only for scalar outputs");
     seed = ones_like(root);
   }
-  check_grad_matches(seed, root.shape(), root.dtype(), "backward: the gradient argument");
+  if (seed.shape() != root.shape() || seed.dtype() != root.dtype())
+    throw std::invalid_argument("backward: the gradient has shape " + shape_str(seed.shape()) + " (" +
+                                dtype_name(seed.dtype()) + ") but the tensor has shape " + shape_str(root.shape()) +
+                                " (" + dtype_name(root.dtype()) + ")");
   NoGradGuard no_grad;
   if (root.is_leaf()) {
     accumulate_into_leaf(*root.impl(), seed);
@@ -176,6 +182,18 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
 
   Node& root_node = *root.impl()->grad_fn;
   root_node.pending_grad = seed;
+  try {
+    replay(order, retain_graph);
+  } catch (...) {
+    // A failed pass must not leave gradients parked on entries a later backward would pick up.
+    for (Node* node : order) node->pending_grad = Tensor();
+    throw;
+  }
+}
+
+namespace {
+
+void replay(const std::vector<Node*>& order, bool retain_graph) {
   for (Node* node : order) {
     if (!node->pending_grad.defined()) continue;
     if (node->released)
@@ -207,6 +225,8 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
     }
   }
 }
+
+}  // namespace
 
 std::size_t tape_size() {
   tape.compact();

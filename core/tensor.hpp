@@ -148,8 +148,15 @@ Tensor scalar_tensor(double value, TensorOptions options = {});  // 0-d
 Tensor arange(double end, TensorOptions options = kInt64);
 Tensor arange(double start, double end, double step = 1, TensorOptions options = kInt64);
 
+// One element of a 1-D initializer list. A class (not plain double) so that a list of one-element
+// rows, tensor({{1}, {2}}), unambiguously means the 2-D overload (a column), as in libtorch.
+struct ListValue {
+  double value;
+  ListValue(double v) : value(v) {}  // NOLINT: implicit, so tensor({1, 2.5}) reads naturally
+};
+
 // From values: 1-D and 2-D initializer lists, or a flat vector with a shape.
-Tensor tensor(std::initializer_list<double> values, TensorOptions options = {});
+Tensor tensor(std::initializer_list<ListValue> values, TensorOptions options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, TensorOptions options = {});
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, TensorOptions options = kFloat32);
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, TensorOptions options = kFloat64);
