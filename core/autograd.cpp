@@ -46,23 +46,32 @@ thread_local Tape tape;
 // Destroying the last tensor of a long chain would otherwise destroy entry after entry
 // recursively and overflow the stack; instead entries about to die are parked here and
 // destroyed one at a time by a loop.
-thread_local std::vector<std::shared_ptr<Node>> graveyard;
-thread_local bool draining = false;
+struct Graveyard {
+  std::vector<std::shared_ptr<Node>> entries;
+  bool draining = false;
+  ~Graveyard();
+};
+thread_local Graveyard graveyard;
+// Trivially destructible, so still readable while the thread's other thread-locals are torn down:
+// a graph held by a thread-local that outlives the graveyard is then destroyed the plain way.
+thread_local bool graveyard_gone = false;
+Graveyard::~Graveyard() { graveyard_gone = true; }
 
 }  // namespace
 
 Node::~Node() {
+  if (graveyard_gone) return;
   for (auto& edge : inputs)
-    if (edge.producer && edge.producer.use_count() == 1) graveyard.push_back(std::move(edge.producer));
+    if (edge.producer && edge.producer.use_count() == 1) graveyard.entries.push_back(std::move(edge.producer));
   backward = nullptr;
-  if (draining) return;
-  draining = true;
-  while (!graveyard.empty()) {
-    auto last = std::move(graveyard.back());
-    graveyard.pop_back();
+  if (graveyard.draining) return;
+  graveyard.draining = true;
+  while (!graveyard.entries.empty()) {
+    auto last = std::move(graveyard.entries.back());
+    graveyard.entries.pop_back();
     last.reset();  // may park more entries; the loop picks them up
   }
-  draining = false;
+  graveyard.draining = false;
 }
 
 SavedTensor::SavedTensor(const Tensor& t) : value_(t.defined() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}

@@ -1,5 +1,7 @@
 // The tape: recording rules, reverse replay, accumulation, release, inspection, bounded memory,
 // and chains long enough to break anything recursive.
+#include <thread>
+
 #include "test_core_helpers.hpp"
 
 using core_test::check_values;
@@ -230,4 +232,16 @@ TEST_CASE("tape: backward through and destruction of a 1,000,000-op chain need n
     CHECK(ag::tape_size() == base + 1000001);
   }
   CHECK(ag::tape_size() == base);
+}
+
+TEST_CASE("tape: a graph still alive when its thread exits is torn down safely", "[core]") {
+  std::size_t entries_in_thread = 0;
+  std::thread([&] {
+    // Constructed before the tape's own thread-locals, so destroyed after them.
+    static thread_local tg::Tensor kept;
+    tg::Tensor x = tg::ones({2}).requires_grad_();
+    kept = tg::exp(x * 2.0).sum();
+    entries_in_thread = ag::tape_size();
+  }).join();
+  CHECK(entries_in_thread == 3);
 }
