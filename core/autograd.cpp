@@ -1,6 +1,7 @@
 #include "autograd.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_set>
@@ -22,13 +23,16 @@ namespace {
 // The calling thread's tape: entries in execution order, held weakly. A tensor owns the entry
 // that produced it, and an entry owns the entries that produced its inputs, so an entry lives
 // exactly as long as some live tensor can still reach it; dead slots are compacted away.
+// Execution order across all threads: an entry is numbered after every entry it could consume,
+// even one recorded on another thread (a tensor handed over is published before it is used).
+std::atomic<std::uint64_t> next_sequence{0};
+
 struct Tape {
   std::vector<std::weak_ptr<Node>> entries;
   std::size_t compact_threshold = 1024;
-  std::uint64_t next_sequence = 0;
 
   void append(const std::shared_ptr<Node>& node) {
-    node->sequence = next_sequence++;
+    node->sequence = next_sequence.fetch_add(1, std::memory_order_relaxed);
     entries.push_back(node);
     if (entries.size() >= compact_threshold) compact();
   }

@@ -245,3 +245,14 @@ TEST_CASE("tape: a graph still alive when its thread exits is torn down safely",
   }).join();
   CHECK(entries_in_thread == 3);
 }
+
+TEST_CASE("tape: a graph built across threads is replayed in the right order", "[core]") {
+  tg::Tensor x = tg::tensor({1.0, 2.0}, tg::kFloat64).requires_grad_();
+  for (int i = 0; i < 10; ++i) tg::Tensor warmup = x * 1.0;  // this thread's entries are numbered past 10
+  tg::Tensor h = x * 2.0;
+  std::thread([&] {
+    tg::Tensor y = (h * 3.0).sum();  // the first entries on a fresh thread
+    y.backward();
+  }).join();
+  check_values(x.grad(), {6, 6});
+}
