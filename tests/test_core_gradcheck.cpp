@@ -39,6 +39,14 @@ const auto quiet = tg::GradcheckOptions().raise_exception(false);
 
 }  // namespace
 
+TEST_CASE("gradcheck: PyTorch's default tolerances", "[core]") {
+  const tg::GradcheckOptions defaults;
+  CHECK(defaults.eps_ == 1e-6);
+  CHECK(defaults.atol_ == 1e-5);
+  CHECK(defaults.rtol_ == 1e-3);
+  CHECK(defaults.raise_exception_);
+}
+
 TEST_CASE("gradcheck: catches a backward wrong by 1% in a single element", "[core]") {
   tg::manual_seed(41);
   const tg::Tensor x = leaf({3, 4}, 0.5, 1.5);

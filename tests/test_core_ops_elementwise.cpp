@@ -188,6 +188,10 @@ TEST_CASE("elementwise: gradients at kinks follow PyTorch's conventions", "[core
   tg::minimum(p, q).sum().backward();
   check_values(p.grad(), {0.5, 0, 1});
   check_values(q.grad(), {0.5, 1, 0});
+  // ReLU lets the gradient through where its output is NaN.
+  tg::Tensor n = tg::tensor({std::nan(""), -1.0}, tg::kFloat64).requires_grad_();
+  tg::relu(n).backward(tg::tensor({5, 5}, tg::kFloat64));
+  CHECK(values(n.grad()) == std::vector<double>{5, 0});
   // pow(x, 0) has gradient 0 everywhere; sqrt at 0 has an infinite one.
   tg::Tensor z = tg::tensor({0, 1}, tg::kFloat64).requires_grad_();
   tg::pow(z, 0).sum().backward();

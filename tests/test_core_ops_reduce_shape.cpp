@@ -221,3 +221,20 @@ TEST_CASE("index: index_select along a dim with int64 indices", "[core]") {
   CHECK_THROWS_WITH(tg::index_select(x, 0, tg::tensor({0.0})), Contains("Expected dtype int64 for index"));
   CHECK_THROWS_WITH(tg::index_select(x, 0, tg::zeros({1, 1}, tg::kInt64)), Contains("Index is supposed to be a vector"));
 }
+
+TEST_CASE("reduce/shape/index: 0-d tensors", "[core]") {
+  tg::Tensor s = tg::scalar_tensor(2.5, tg::kFloat64).requires_grad_();
+  auto [v, i] = tg::max(s, 0);
+  CHECK(v.dim() == 0);
+  CHECK(v.item() == 2.5);
+  CHECK(i.item<std::int64_t>() == 0);
+  CHECK(tg::argmax(s, -1).dim() == 0);
+  CHECK(tg::transpose(s, 0, -1).dim() == 0);
+  CHECK(tg::t(s).dim() == 0);
+  CHECK(tg::index_select(s, 0, tg::tensor({0}, tg::kInt64)).item() == 2.5);
+  CHECK_THROWS_AS(tg::index_select(s, 0, tg::tensor({0, 0}, tg::kInt64)), std::invalid_argument);
+  CHECK(tg::gather(s, 0, tg::full({}, 0, tg::kInt64)).item() == 2.5);
+  CHECK_THROWS_WITH(tg::matmul(s, s), Contains("1-D or 2-D"));
+  (v * tg::sum(s, {0}) * tg::mean(s)).backward();  // d(s³)/ds = 3s²
+  CHECK(s.grad().item() == Approx(3 * 2.5 * 2.5));
+}

@@ -175,7 +175,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
     return s;
   }();
   detail::Strides xs = xs_full;
-  xs[static_cast<std::size_t>(dim)] = 0;  // the index supplies this coordinate
+  if (x.dim() > 0) xs[static_cast<std::size_t>(dim)] = 0;  // the index supplies this coordinate (0-d: no dims)
   std::vector<std::int64_t> positions(static_cast<std::size_t>(index.numel()));
   const std::int64_t* pi = index.data<std::int64_t>();
   const std::int64_t size = x.dim() == 0 ? 1 : x.shape()[dim];
