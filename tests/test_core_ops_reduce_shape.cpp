@@ -106,6 +106,7 @@ TEST_CASE("shape: reshape/view share storage and infer -1", "[core]") {
   CHECK_THROWS_WITH(tg::zeros({0, 4}).reshape({0, -1}), Contains("invalid for input of size 0"));
   tg::manual_seed(23);
   gradcheck_ok([](const Inputs& in) { return in[0].reshape({3, 2}) * tg::arange(2, tg::kFloat64); }, {leaf({2, 3})});
+  gradcheck_ok([](const Inputs& in) { return in[0].view({-1}) * tg::arange(6, tg::kFloat64); }, {leaf({2, 3})});
 }
 
 TEST_CASE("shape: flatten, squeeze and unsqueeze", "[core]") {

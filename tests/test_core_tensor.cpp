@@ -295,6 +295,14 @@ TEST_CASE("print: requires_grad and grad_fn suffixes", "[core]") {
         "tensor([2., 4.], dtype=torch.float64, grad_fn=<MulBackward0>)");
   CHECK(to_string(tg::tensor({1e-6, 2.0}).requires_grad_()) == "tensor([1.0000e-06, 2.0000e+00], requires_grad=True)");
   CHECK(to_string(tg::index_select(x, 0, tg::arange(1))) == "tensor([1.], grad_fn=<IndexSelectBackward0>)");
+  // Suffixes move to a new line when the last line would pass 80 characters.
+  tg::Tensor r = (tg::arange(8, tg::kFloat64) / 3.0 - 2.0).detach().requires_grad_();
+  CHECK(to_string(r) ==
+        "tensor([-2.0000, -1.6667, -1.3333, -1.0000, -0.6667, -0.3333,  0.0000,  0.3333],\n"
+        "       dtype=torch.float64, requires_grad=True)");
+  CHECK(to_string(r * 2.0) ==
+        "tensor([-4.0000, -3.3333, -2.6667, -2.0000, -1.3333, -0.6667,  0.0000,  0.6667],\n"
+        "       dtype=torch.float64, grad_fn=<MulBackward0>)");
 }
 
 TEST_CASE("print: 3-D and 4-D nesting, line wrapping and summarisation as PyTorch", "[core]") {
