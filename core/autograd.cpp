@@ -1,6 +1,7 @@
 #include "autograd.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_set>
@@ -22,13 +23,16 @@ namespace {
 // The calling thread's tape: entries in execution order, held weakly. A tensor owns the entry
 // that produced it, and an entry owns the entries that produced its inputs, so an entry lives
 // exactly as long as some live tensor can still reach it; dead slots are compacted away.
+// Execution order across all threads: an entry is numbered after every entry it could consume,
+// even one recorded on another thread (a tensor handed over is published before it is used).
+std::atomic<std::uint64_t> next_sequence{0};
+
 struct Tape {
   std::vector<std::weak_ptr<Node>> entries;
   std::size_t compact_threshold = 1024;
-  std::uint64_t next_sequence = 0;
 
   void append(const std::shared_ptr<Node>& node) {
-    node->sequence = next_sequence++;
+    node->sequence = next_sequence.fetch_add(1, std::memory_order_relaxed);
     entries.push_back(node);
     if (entries.size() >= compact_threshold) compact();
   }
@@ -46,23 +50,32 @@ thread_local Tape tape;
 // Destroying the last tensor of a long chain would otherwise destroy entry after entry
 // recursively and overflow the stack; instead entries about to die are parked here and
 // destroyed one at a time by a loop.
-thread_local std::vector<std::shared_ptr<Node>> graveyard;
-thread_local bool draining = false;
+struct Graveyard {
+  std::vector<std::shared_ptr<Node>> entries;
+  bool draining = false;
+  ~Graveyard();
+};
+thread_local Graveyard graveyard;
+// Trivially destructible, so still readable while the thread's other thread-locals are torn down:
+// a graph held by a thread-local that outlives the graveyard is then destroyed the plain way.
+thread_local bool graveyard_gone = false;
+Graveyard::~Graveyard() { graveyard_gone = true; }
 
 }  // namespace
 
 Node::~Node() {
+  if (graveyard_gone) return;
   for (auto& edge : inputs)
-    if (edge.producer && edge.producer.use_count() == 1) graveyard.push_back(std::move(edge.producer));
+    if (edge.producer && edge.producer.use_count() == 1) graveyard.entries.push_back(std::move(edge.producer));
   backward = nullptr;
-  if (draining) return;
-  draining = true;
-  while (!graveyard.empty()) {
-    auto last = std::move(graveyard.back());
-    graveyard.pop_back();
+  if (graveyard.draining) return;
+  graveyard.draining = true;
+  while (!graveyard.entries.empty()) {
+    auto last = std::move(graveyard.entries.back());
+    graveyard.entries.pop_back();
     last.reset();  // may park more entries; the loop picks them up
   }
-  draining = false;
+  graveyard.draining = false;
 }
 
 SavedTensor::SavedTensor(const Tensor& t) : value_(t.defined() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
@@ -143,6 +156,9 @@ void accumulate_pending(Node& node, const Tensor& g) {
   node.pending_grad = node.pending_grad.defined() ? add(node.pending_grad, g) : g;
 }
 
+// Runs the backward functions of `order` (reverse execution order), passing gradients down.
+void replay(const std::vector<Node*>& order, bool retain_graph);
+
 }  // namespace
 
 void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
@@ -153,7 +169,10 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
     if (root.numel() != 1) throw std::logic_error("grad can be implicitly created only for scalar outputs");
     seed = ones_like(root);
   }
-  check_grad_matches(seed, root.shape(), root.dtype(), "backward: the gradient argument");
+  if (seed.shape() != root.shape() || seed.dtype() != root.dtype())
+    throw std::invalid_argument("backward: the gradient has shape " + shape_str(seed.shape()) + " (" +
+                                dtype_name(seed.dtype()) + ") but the tensor has shape " + shape_str(root.shape()) +
+                                " (" + dtype_name(root.dtype()) + ")");
   NoGradGuard no_grad;
   if (root.is_leaf()) {
     accumulate_into_leaf(*root.impl(), seed);
@@ -176,6 +195,18 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
 
   Node& root_node = *root.impl()->grad_fn;
   root_node.pending_grad = seed;
+  try {
+    replay(order, retain_graph);
+  } catch (...) {
+    // A failed pass must not leave gradients parked on entries a later backward would pick up.
+    for (Node* node : order) node->pending_grad = Tensor();
+    throw;
+  }
+}
+
+namespace {
+
+void replay(const std::vector<Node*>& order, bool retain_graph) {
   for (Node* node : order) {
     if (!node->pending_grad.defined()) continue;
     if (node->released)
@@ -207,6 +238,8 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
     }
   }
 }
+
+}  // namespace
 
 std::size_t tape_size() {
   tape.compact();

@@ -62,7 +62,7 @@ struct Edge {
 // One tape entry.
 struct Node {
   std::string name;
-  std::uint64_t sequence = 0;         // position in execution order on its thread
+  std::uint64_t sequence = 0;         // position in execution order (one count shared by all threads)
   std::vector<Edge> inputs;
   BackwardFn backward;
   Shape output_shape;

@@ -169,71 +169,6 @@ Tensor& Tensor::copy_(const Tensor& src) {
 Tensor Tensor::clone() const { return tapegrad::clone(*this); }
 Tensor Tensor::to(Dtype d) const { return tapegrad::to_dtype(*this, d); }
 
-// ---- printing, in PyTorch's style ----
-namespace {
-
-std::string format_value(double v, bool integral_dtype, bool all_integral, int precision) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::ostringstream s;
-  if (integral_dtype) s << static_cast<long long>(v);
-  else if (all_integral) s << static_cast<long long>(v) << ".";
-  else s << std::fixed << std::setprecision(precision) << v;
-  return s.str();
-}
-
-}  // namespace
-
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-  if (!t.defined()) return os << "[ undefined Tensor ]";
-  const auto values = to_vector<double>(t);
-  const bool integral_dtype = !t.is_floating_point();
-  bool all_integral = true;
-  for (double v : values)
-    if (std::isfinite(v) && v != std::floor(v)) all_integral = false;
-  std::vector<std::string> cells;
-  std::size_t width = 0;
-  for (double v : values) {
-    cells.push_back(format_value(v, integral_dtype, all_integral, 4));
-    width = std::max(width, cells.back().size());
-  }
-  const Shape& shape = t.shape();
-  const std::size_t nd = shape.size();
-  os << "tensor(";
-  if (nd == 0) {
-    os << cells[0];
-  } else {
-    // Recursive-free printing: walk the flat index, opening and closing brackets per dimension.
-    std::vector<std::int64_t> index(nd, 0);
-    const std::int64_t n = t.numel();
-    if (n == 0) os << std::string(nd, '[') << std::string(nd, ']');
-    for (std::int64_t flat = 0; flat < n; ++flat) {
-      std::size_t opened = 0;
-      for (std::size_t d = nd; d-- > 0;) { if (index[d] == 0) ++opened; else break; }
-      if (flat > 0) {
-        os << ",";
-        // `opened` brackets were just closed: one newline per closed dim, then align under "tensor(".
-        if (opened == 0) os << " ";
-        else os << std::string(opened, '\n') << std::string(7 + nd - opened, ' ');
-      }
-      os << std::string(opened, '[');
-      os << std::setw(static_cast<int>(width)) << cells[static_cast<std::size_t>(flat)];
-      // advance the index
-      for (std::size_t d = nd; d-- > 0;) {
-        if (++index[d] < shape[d]) break;
-        index[d] = 0;
-        os << "]";
-      }
-    }
-  }
-  if (t.dtype() == kFloat64) os << ", dtype=torch.float64";
-  if (t.requires_grad()) {
-    if (!t.is_leaf()) os << ", grad_fn=<" << t.grad_fn_name() << ">";
-    else os << ", requires_grad=True";
-  }
-  return os << ")";
-}
-
 // ---- factories ----
 Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
 Tensor full(const Shape& shape, double value, TensorOptions options) {
@@ -254,6 +189,14 @@ Tensor scalar_tensor(double value, TensorOptions options) { return full({}, valu
 Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, options); }
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0) throw std::invalid_argument("arange: step must be nonzero");
+  if ((end - start) * step < 0)
+    throw std::invalid_argument("arange: upper bound and larger bound inconsistent with step sign (start " +
+                                std::to_string(start) + ", end " + std::to_string(end) + ", step " +
+                                std::to_string(step) + ")");
+  if (!is_floating_point(options.dtype_) &&
+      (start != std::floor(start) || step != std::floor(step)))
+    throw std::invalid_argument("arange: a fractional start or step needs a floating dtype, not int64 "
+                                "(pass kFloat32 or kFloat64 as the options)");
   const double count = std::ceil((end - start) / step);
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
   Tensor t = empty({n}, options.dtype_);

@@ -84,7 +84,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (weight.dim() != 2) throw std::invalid_argument("linear: weight must be 2-D, got " + shape_str(weight.shape()));
   if (x.dim() == 0) throw std::invalid_argument("linear: input must have at least 1 dimension, got a 0-d tensor");
   const std::int64_t out_features = weight.shape()[0], in_features = weight.shape()[1];
-  const std::int64_t rows = x.numel() / std::max<std::int64_t>(x.shape().back(), 1);
+  std::int64_t rows = 1;  // product of the leading dims (not numel / in_features: in_features may be 0)
+  for (std::size_t d = 0; d + 1 < x.shape().size(); ++d) rows *= x.shape()[d];
   if (x.shape().back() != in_features) cannot_multiply(x.dim() == 1 ? 1 : rows, x.shape().back(), in_features, out_features);
   if (bias.defined()) {
     check_pair("linear", x, bias);

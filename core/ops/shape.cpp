@@ -144,11 +144,13 @@ struct Around {
   }
 };
 
+// Indices must lie in [0, size): negative ones are rejected, as PyTorch's gather and index_select do
+// (wrapping them would silently turn a bad label into a valid one).
 std::int64_t checked_position(std::int64_t v, std::int64_t size, std::int64_t dim) {
-  if (v < -size || v >= size)
+  if (v < 0 || v >= size)
     throw std::out_of_range("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(dim) +
                             " with size " + std::to_string(size));
-  return v < 0 ? v + size : v;
+  return v;
 }
 
 }  // namespace
@@ -173,7 +175,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
     return s;
   }();
   detail::Strides xs = xs_full;
-  xs[static_cast<std::size_t>(dim)] = 0;  // the index supplies this coordinate
+  if (x.dim() > 0) xs[static_cast<std::size_t>(dim)] = 0;  // the index supplies this coordinate (0-d: no dims)
   std::vector<std::int64_t> positions(static_cast<std::size_t>(index.numel()));
   const std::int64_t* pi = index.data<std::int64_t>();
   const std::int64_t size = x.dim() == 0 ? 1 : x.shape()[dim];
@@ -202,6 +204,9 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   check_index(index, "index_select");
   if (index.dim() > 1) throw std::invalid_argument("index_select(): Index is supposed to be a vector");
+  if (x.dim() == 0 && index.numel() != 1)
+    throw std::invalid_argument("index_select(): Index to scalar can have only 1 value, got " +
+                                std::to_string(index.numel()) + " value(s)");
   dim = wrap_dim(dim, x.dim());
   const std::int64_t size = x.dim() == 0 ? 1 : x.shape()[dim];
   const std::int64_t k = index.numel();
