@@ -135,16 +135,22 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
 
 namespace {
 
-void check_grad_matches(const Tensor& g, const Shape& shape, Dtype dtype, const std::string& where) {
+void check_grad_matches(const Tensor& g, const Shape& shape, Dtype dtype, const std::string& op) {
   if (g.shape() != shape || g.dtype() != dtype)
-    throw std::logic_error(where + " returned a gradient of shape " + shape_str(g.shape()) + " (" +
+    throw std::logic_error("backward of '" + op + "' returned a gradient of shape " + shape_str(g.shape()) + " (" +
                            dtype_name(g.dtype()) + ") for an input of shape " + shape_str(shape) + " (" +
                            dtype_name(dtype) + ")");
 }
 
-void accumulate_into_leaf(TensorImpl& leaf, const Tensor& g) {
+// A gradient no other handle or view shares can become .grad as it is, without a copy.
+bool exclusively_owned(const Tensor& g) {
+  return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn;
+}
+
+void accumulate_into_leaf(TensorImpl& leaf, Tensor g) {
   if (!leaf.grad) {
-    leaf.grad = g.clone().impl_ptr();  // a private buffer: later accumulations write into it in place
+    // .grad must be a private buffer: later accumulations write into it in place.
+    leaf.grad = exclusively_owned(g) ? g.impl_ptr() : g.clone().impl_ptr();
   } else {
     Tensor acc(leaf.grad);
     add_(acc, g);
@@ -228,9 +234,9 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
       if (!grads[i].defined() || (!e.producer && !e.leaf)) continue;
-      check_grad_matches(grads[i], e.shape, e.dtype, "backward of '" + node->name + "'");
+      check_grad_matches(grads[i], e.shape, e.dtype, node->name);
       if (e.producer) accumulate_pending(*e.producer, grads[i]);
-      else accumulate_into_leaf(*e.leaf, grads[i]);
+      else accumulate_into_leaf(*e.leaf, std::move(grads[i]));
     }
     if (!retain_graph) {
       node->backward = nullptr;  // frees the saved values

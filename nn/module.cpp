@@ -41,8 +41,11 @@ void Module::train(bool on) {
   for (auto& [name, child] : children_) child->train(on);
 }
 
-void Module::zero_grad() {
-  for (auto& p : parameters()) p.zero_grad();
+void Module::zero_grad(bool set_to_none) {
+  for (auto& p : parameters()) {
+    if (set_to_none) p.set_grad(Tensor());
+    else p.zero_grad();
+  }
 }
 
 void Module::to(Dtype dtype) {

@@ -34,7 +34,9 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
-  void zero_grad();  // zeroes every parameter's .grad in place
+  // Resets every parameter's .grad: to undefined by default (libtorch's set_to_none = true; the next
+  // backward then hands its gradient buffers over without copying), or to zeros in place.
+  void zero_grad(bool set_to_none = true);
   // Converts every parameter and floating-point buffer to `dtype` in place: handles held
   // elsewhere (optimizers, options structs) stay valid and see the new values.
   void to(Dtype dtype);

@@ -24,8 +24,11 @@ Optimizer::Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
   state_.resize(params_.size());
 }
 
-void Optimizer::zero_grad() {
-  for (auto& p : params_) p.zero_grad();
+void Optimizer::zero_grad(bool set_to_none) {
+  for (auto& p : params_) {
+    if (set_to_none) p.set_grad(Tensor());
+    else p.zero_grad();
+  }
 }
 
 void Optimizer::step() {

@@ -26,8 +26,10 @@ class Optimizer {
   Optimizer(Optimizer&&) = default;
   Optimizer& operator=(Optimizer&&) = default;
 
-  // Zeroes every parameter's .grad in place; the gradient buffers are kept for the next backward.
-  void zero_grad();
+  // Resets every parameter's .grad: to undefined by default (libtorch's set_to_none = true: the next
+  // backward hands its fresh gradient buffers over without a copy or a zero fill), or to zeros in
+  // place, keeping the buffers (PyTorch 1.13's default).
+  void zero_grad(bool set_to_none = true);
   // One update of every parameter that has a gradient; runs with grad mode off.
   void step();
 

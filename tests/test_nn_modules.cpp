@@ -263,8 +263,10 @@ TEST_CASE("Module::to(kFloat64) converts parameters in place and zero_grad clear
   auto loss = tg::sum(model(tg::ones({2, 3}, tg::kFloat64)));
   loss.backward();
   CHECK(handles[0].grad().dtype() == tg::kFloat64);
-  model.zero_grad();
+  model.zero_grad(false);
   CHECK(nn_test::all_zero(handles[0].grad()));
+  model.zero_grad();
+  CHECK_FALSE(handles[0].grad().defined());
 }
 
 TEST_CASE("the design.md hello world: Sequential + CrossEntropyLoss train by plain SGD", "[nn]") {

@@ -36,7 +36,18 @@ TEST_CASE("Optimizer: rejects bad parameter lists", "[optim]") {
   CHECK_THROWS_WITH(SGD({non_leaf}, SGDOptions(0.1)), Catch::Contains("can't optimize a non-leaf Tensor"));
 }
 
-TEST_CASE("Optimizer: zero_grad zeroes in place and keeps the buffer", "[optim]") {
+TEST_CASE("Optimizer: zero_grad resets to undefined by default", "[optim]") {
+  auto p = tg::tensor({1, 2}).requires_grad_();
+  SGD sgd({p}, SGDOptions(0.1));
+  tg::sum(p * p).backward();
+  REQUIRE(p.grad().defined());
+  sgd.zero_grad();
+  CHECK_FALSE(p.grad().defined());
+  tg::sum(p * p).backward();
+  CHECK(tg::to_vector<float>(p.grad()) == std::vector<float>{2, 4});
+}
+
+TEST_CASE("Optimizer: zero_grad(false) zeroes in place and keeps the buffer", "[optim]") {
   auto p = tg::tensor({1, 2}).requires_grad_();
   auto q = tg::tensor({3}).requires_grad_();  // never gets a gradient
   SGD sgd({p, q}, SGDOptions(0.1));
@@ -45,7 +56,7 @@ TEST_CASE("Optimizer: zero_grad zeroes in place and keeps the buffer", "[optim]"
   REQUIRE(grad.defined());
   CHECK(tg::to_vector<float>(grad) == std::vector<float>{2, 4});
   const void* buffer = grad.raw_data();
-  sgd.zero_grad();
+  sgd.zero_grad(false);
   CHECK(p.grad().is_same(grad));
   CHECK(p.grad().raw_data() == buffer);
   CHECK(tg::to_vector<float>(p.grad()) == std::vector<float>{0, 0});
