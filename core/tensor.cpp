@@ -37,11 +37,16 @@ std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim) {
 }
 
 Storage::Storage(std::size_t n) : nbytes(n) {
-  const std::size_t rounded = (n + 63) / 64 * 64;
-  data = rounded ? std::aligned_alloc(64, rounded) : nullptr;
-  if (rounded && !data) throw std::bad_alloc();
+  if (n <= kInlineBytes) {
+    data = inline_bytes_;
+    return;
+  }
+  data = std::aligned_alloc(64, (n + 63) / 64 * 64);
+  if (!data) throw std::bad_alloc();
 }
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() {
+  if (data != inline_bytes_) std::free(data);
+}
 
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();

@@ -1,6 +1,7 @@
 // Tensor: a cheap, shared handle to contiguous row-major storage plus shape, dtype and autograd state.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -30,6 +31,12 @@ struct Storage {
   void* data = nullptr;
   std::size_t nbytes = 0;
   std::uint64_t version = 0;
+
+ private:
+  // Small tensors (scalars, tiny vectors) live inside the Storage object: no separate allocation,
+  // and no flood of small aligned allocations fragmenting the heap.
+  static constexpr std::size_t kInlineBytes = 64;
+  alignas(64) std::byte inline_bytes_[kInlineBytes];
 };
 
 namespace autograd { struct Node; }

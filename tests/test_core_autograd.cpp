@@ -65,9 +65,11 @@ TEST_CASE("tape: dump lists live entries in execution order with names and shape
   CHECK(p_mm < p_relu);
   CHECK(p_relu < p_sum);
   CHECK(tg::mul(x, 2.0).sum().grad_fn_name() == "sum");
-  // An input that does not require grad shows as "-".
-  tg::Tensor s = x * 2.0;
+  // An input that does not require grad shows as "-"; a scalar operand is no input at all.
+  tg::Tensor s = x * tg::ones({2, 3}, tg::kFloat64);
   CHECK(ag::tape_dump().find(" mul([2, 3], -) -> [2, 3] float64\n") != std::string::npos);
+  tg::Tensor s2 = x * 2.0;
+  CHECK(ag::tape_dump().find(" mul([2, 3]) -> [2, 3] float64\n") != std::string::npos);
 }
 
 TEST_CASE("tape: backward accumulates into leaves; non-leaf grads only when retained", "[core]") {

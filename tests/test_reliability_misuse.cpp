@@ -64,3 +64,9 @@ TEST_CASE("DataLoader with batch size 0", "[reliability]") {
   tg::datasets::TensorDataset data(tg::zeros({4, 2}), tg::zeros({4}, tg::kInt64));
   CHECK_THROWS_WITH(tg::datasets::DataLoader(data, tg::datasets::DataLoaderOptions(0)), Contains("batch_size"));
 }
+
+TEST_CASE("a fractional scalar with an int64 tensor is rejected, not truncated", "[reliability]") {
+  const tg::Tensor i = tg::arange(4);
+  CHECK_THROWS_WITH(tg::mul(i, 0.5), Contains("not an integer"));
+  CHECK(tg::to_vector<std::int64_t>(tg::mul(i, 2.0)) == std::vector<std::int64_t>{0, 2, 4, 6});
+}

@@ -101,19 +101,19 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map<false>("mul", a, b, [](auto x, auto z) { return x * z; });
   if (!autograd::needs_grad({a, b})) return y;
-  return record("mul", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+  return record("mul", {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
     const Tensor& a = sa; const Tensor& b = sb;
-    return Grads{sum_to(mul(g, b), a.shape()), sum_to(mul(g, a), b.shape())};
+    return Grads{need_a ? sum_to(mul(g, b), a.shape()) : Tensor(), need_b ? sum_to(mul(g, a), b.shape()) : Tensor()};
   });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map("div", a, b, [](auto x, auto z) { return x / z; });
   if (!autograd::needs_grad({a, b})) return y;
-  return record("div", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+  return record("div", {a, b}, y, [sa = save(a), sb = save(b), need_b = b.requires_grad()](const Tensor& g) {
     const Tensor& a = sa; const Tensor& b = sb;
     const Tensor ga = div(g, b);
-    return Grads{sum_to(ga, a.shape()), sum_to(neg(mul(ga, div(a, b))), b.shape())};
+    return Grads{sum_to(ga, a.shape()), need_b ? sum_to(neg(mul(ga, div(a, b))), b.shape()) : Tensor()};
   });
 }
 
@@ -146,11 +146,30 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   });
 }
 
-Tensor add(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
-Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
-Tensor div(const Tensor& a, double b) { return div(a, scalar_like(a, b)); }
-Tensor rsub(double a, const Tensor& b) { return sub(scalar_like(b, a), b); }
+namespace {
+// y = f(x, s) with a scalar s, whose derivative dy/dx is the constant `slope`. Scalars never
+// become tensors: no allocation, no broadcasting, and a one-line backward.
+template <class F> Tensor scalar_op(const char* op, const Tensor& x, double s, double slope, F f) {
+  if (!x.is_floating_point() && s != std::trunc(s))
+    throw std::invalid_argument(std::string(op) + ": the scalar " + std::to_string(s) +
+                                " is not an integer; convert the int64 tensor with .to(kFloat32) first");
+  Tensor y = empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    const T sv = static_cast<T>(s);
+    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i], sv);
+  });
+  return record(op, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
+}
+}  // namespace
+
+Tensor add(const Tensor& a, double b) { return scalar_op("add", a, b, 1, [](auto x, auto s) { return x + s; }); }
+Tensor sub(const Tensor& a, double b) { return scalar_op("sub", a, b, 1, [](auto x, auto s) { return x - s; }); }
+Tensor mul(const Tensor& a, double b) { return scalar_op("mul", a, b, b, [](auto x, auto s) { return x * s; }); }
+Tensor div(const Tensor& a, double b) { return scalar_op("div", a, b, 1 / b, [](auto x, auto s) { return x / s; }); }
+Tensor rsub(double a, const Tensor& b) { return scalar_op("rsub", b, a, -1, [](auto x, auto s) { return s - x; }); }
 Tensor rdiv(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
 
 Tensor neg(const Tensor& x) {
