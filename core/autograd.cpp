@@ -78,7 +78,10 @@ Node::~Node() {
   graveyard.draining = false;
 }
 
-SavedTensor::SavedTensor(const Tensor& t) : value_(t.defined() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
+// A tensor with no tape entry (a leaf, or an op output not yet recorded) is kept as it is; one
+// with an entry is detached, so the saved value never keeps its own entry alive (no cycles).
+SavedTensor::SavedTensor(const Tensor& t)
+    : value_(t.defined() && !t.is_leaf() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
 
 const Tensor& SavedTensor::get() const {
   if (value_.defined() && value_.version() != version_)
