@@ -1,6 +1,7 @@
 #include "autograd.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <sstream>
 #include <stdexcept>
@@ -19,6 +20,27 @@ void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
 
 namespace autograd {
 namespace {
+
+thread_local bool anomaly_enabled = false;
+
+// The first non-finite value of a floating-point tensor ("nan", "inf", "-inf"), or nullptr.
+const char* first_non_finite(const Tensor& t) {
+  if (!t.defined() || !t.is_floating_point()) return nullptr;
+  return dispatch_floating(t.dtype(), "anomaly check", [&](auto tag) -> const char* {
+    using T = decltype(tag);
+    const T* p = t.data<T>();
+    for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
+      if (std::isnan(p[i])) return "nan";
+      if (std::isinf(p[i])) return p[i] > 0 ? "inf" : "-inf";
+    }
+    return nullptr;
+  });
+}
+
+[[noreturn]] void raise_anomaly(const Node& node, const std::string& what, const char* value) {
+  throw AnomalyError("anomaly detected: " + what + " of op '" + node.name + "' (tape entry #" +
+                     std::to_string(node.sequence) + ") contains " + value);
+}
 
 // The calling thread's tape: entries in execution order, held weakly. A tensor owns the entry
 // that produced it, and an entry owns the entries that produced its inputs, so an entry lives
@@ -62,6 +84,9 @@ thread_local bool graveyard_gone = false;
 Graveyard::~Graveyard() { graveyard_gone = true; }
 
 }  // namespace
+
+bool AnomalyMode::is_enabled() { return anomaly_enabled; }
+void AnomalyMode::set_enabled(bool enabled) { anomaly_enabled = enabled; }
 
 Node::~Node() {
   if (graveyard_gone) return;
@@ -133,6 +158,8 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
   impl->grad_fn = node;
   node->output = impl;
   tape.append(node);
+  if (anomaly_enabled)
+    if (const char* bad = first_non_finite(output)) raise_anomaly(*node, "the forward output", bad);
   return Tensor(std::move(impl));
 }
 
@@ -234,6 +261,10 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
     if (grads.size() != node->inputs.size())
       throw std::logic_error("backward of '" + node->name + "' returned " + std::to_string(grads.size()) +
                              " gradients for " + std::to_string(node->inputs.size()) + " inputs");
+    if (anomaly_enabled)
+      for (std::size_t i = 0; i < grads.size(); ++i)
+        if (const char* bad = first_non_finite(grads[i]))
+          raise_anomaly(*node, "the backward's gradient for input " + std::to_string(i), bad);
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
       if (!grads[i].defined() || (!e.producer && !e.leaf)) continue;

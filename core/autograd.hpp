@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,29 @@ struct Node {
   Tensor pending_grad;                // gradient accumulated for the output during backward
   bool released = false;              // saved values freed by a backward without retain_graph
   ~Node();                            // tears down long chains iteratively, never recursively
+};
+
+// Anomaly detection (like torch.autograd.detect_anomaly), per thread: while on, the first recorded
+// op whose forward output, or whose backward's gradients, hold NaN or ±inf raises AnomalyError
+// naming the op and its tape entry. Costs a scan of every value: for debugging, not training.
+struct AnomalyMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
+class DetectAnomalyGuard {
+ public:
+  DetectAnomalyGuard() : previous_(AnomalyMode::is_enabled()) { AnomalyMode::set_enabled(true); }
+  ~DetectAnomalyGuard() { AnomalyMode::set_enabled(previous_); }
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+struct AnomalyError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // True when an op on these inputs would be recorded (grad mode on and some input requires grad).
