@@ -86,8 +86,8 @@ for line in open(sys.argv[1]):
     except json.JSONDecodeError:
         print(f"({label}: no JSON result line)")
 
-def fmt(v, spec):
-    return format("-" if v is None else v, spec)
+def fmt(v, width):
+    return format("-" if v is None else f"{v:.1f}", f">{width}")
 
 print()
 print(f"{'configuration':26} {'threads':>7} {'train samples/s':>15} {'s/epoch':>8} {'accuracy %':>10} "
@@ -95,7 +95,7 @@ print(f"{'configuration':26} {'threads':>7} {'train samples/s':>15} {'s/epoch':>
 for label, r in runs:
     print(f"{label:26} {r['threads']:>7} {r['train_samples_per_s']:>15,.0f} "
           f"{sum(r['epoch_seconds']) / len(r['epoch_seconds']):>8.2f} {r['test_accuracy']:>10.2f} "
-          f"{r['eval_samples_per_s']:>14,.0f} {r['peak_rss_mb']:>11.1f} {fmt(r.get('allocs_per_step'), '>11.1f')}")
+          f"{r['eval_samples_per_s']:>14,.0f} {r['peak_rss_mb']:>11.1f} {fmt(r.get('allocs_per_step'), 11)}")
 
 by_label = dict(runs)
 tapegrad = by_label.get("tapegrad default")
@@ -108,7 +108,7 @@ best_eval = max(torch_runs, key=lambda lr: lr[1]["eval_samples_per_s"])
 
 def ratio(name, ours, theirs, key, goal):
     value = ours[key] / theirs[key]
-    print(f"  {name:58} {value:6.2f}x   (goal >= {goal}x: {'met' if value >= goal else 'missed'})")
+    print(f"  {name:64} {value:6.2f}x   (goal >= {goal}x: {'met' if value >= goal else 'missed'})")
 
 print()
 print(f"PyTorch best for training: {best_train[0]}; for evaluation: {best_eval[0]}")
