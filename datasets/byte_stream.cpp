@@ -123,6 +123,16 @@ class GzipStream final : public ByteStream {
   bool finished_ = false;
 };
 
+// A gzip or a raw stream over an open file of `size` bytes, told apart by the first two bytes.
+std::unique_ptr<ByteStream> stream_over(FilePtr file, const std::filesystem::path& path, std::uint64_t size) {
+  std::uint8_t magic[2] = {0, 0};
+  const std::size_t got = read_file(file.get(), path, magic, 2);
+  std::rewind(file.get());
+  if (got == 2 && magic[0] == kGzipMagic0 && magic[1] == kGzipMagic1)
+    return std::make_unique<GzipStream>(std::move(file), path);
+  return std::make_unique<RawStream>(std::move(file), path, size);
+}
+
 }  // namespace
 
 std::string file_error_prefix(const std::filesystem::path& path) {
@@ -141,12 +151,15 @@ std::unique_ptr<ByteStream> open_byte_stream(const std::filesystem::path& path) 
 
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::uint8_t magic[2] = {0, 0};
-  const std::size_t got = read_file(file.get(), path, magic, 2);
-  std::rewind(file.get());
-  if (got == 2 && magic[0] == kGzipMagic0 && magic[1] == kGzipMagic1)
-    return std::make_unique<GzipStream>(std::move(file), path);
-  return std::make_unique<RawStream>(std::move(file), path, size);
+  return stream_over(std::move(file), path, size);
+}
+
+std::unique_ptr<ByteStream> open_memory_byte_stream(std::span<const std::uint8_t> bytes, const std::string& name) {
+  if (bytes.empty()) fail(name, "the file is empty (0 bytes), expected an IDX header (or gzip data)");
+  // Mode "r" never writes to the buffer, so dropping const is safe.
+  FilePtr file(fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "r"));
+  if (!file) fail(name, std::string("cannot open the bytes in memory: ") + std::strerror(errno));
+  return stream_over(std::move(file), name, bytes.size());
 }
 
 }  // namespace tapegrad::datasets

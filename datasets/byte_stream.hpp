@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace tapegrad::datasets {
@@ -25,6 +26,10 @@ class ByteStream {
 
 // Opens `path`, rejecting a missing path, a directory and an empty file with a clear message.
 std::unique_ptr<ByteStream> open_byte_stream(const std::filesystem::path& path);
+
+// The same over bytes in memory, which must outlive the stream; `name` stands for the path in messages.
+// The bytes are read through fmemopen, so they take exactly the code path of a file.
+std::unique_ptr<ByteStream> open_memory_byte_stream(std::span<const std::uint8_t> bytes, const std::string& name);
 
 // "IDX file '<path>': " — the prefix of every error about a file's content.
 std::string file_error_prefix(const std::filesystem::path& path);

@@ -91,19 +91,25 @@ Header read_header(ByteStream& stream, const std::string& prefix, const std::str
 }
 
 // The payload size in bytes, refusing counts that do not fit a tensor (int64) or memory (size_t).
+// A zero size makes the payload empty but does not excuse the others: 0 x 2^32-1 x 2^32-1 x 2^32-1
+// has no elements, yet its strides (products from the right) would overflow in any tensor built from it.
 std::uint64_t payload_bytes(const Header& header, const std::string& prefix) {
-  std::uint64_t total = idx_element_size(header.dtype);
+  std::uint64_t nonzero_product = idx_element_size(header.dtype);
+  bool empty = false;
   const std::uint64_t limit = std::min<std::uint64_t>(std::numeric_limits<std::int64_t>::max(),
                                                       std::numeric_limits<std::size_t>::max());
   for (const std::uint32_t d : header.dims) {
-    if (d != 0 && total > limit / d) {
+    if (d == 0) {
+      empty = true;
+    } else if (nonzero_product > limit / d) {
       throw std::runtime_error(prefix + "dimension product overflows: the header declares " + dims_str(header.dims) +
                                " elements of " + std::to_string(idx_element_size(header.dtype)) +
                                " byte(s), more than the 2^63 - 1 bytes a tensor can hold");
+    } else {
+      nonzero_product *= d;
     }
-    total *= d;
   }
-  return total;
+  return empty ? 0 : nonzero_product;
 }
 
 // The payload after the header, whose size is checked before anything that large is allocated.
@@ -183,8 +189,9 @@ std::int64_t IdxArray::numel() const {
   return n;
 }
 
-IdxArray read_idx(const std::filesystem::path& path) {
-  auto stream = open_byte_stream(path);
+namespace {
+
+IdxArray read_idx_stream(std::unique_ptr<ByteStream> stream, const std::filesystem::path& path) {
   const std::string prefix = file_error_prefix(path);
   const std::string where = stream->is_gzip() ? " of the decompressed data" : "";
   const Header header = read_header(*stream, prefix, where);
@@ -196,6 +203,14 @@ IdxArray read_idx(const std::filesystem::path& path) {
   array.bytes = read_payload(*stream, header, size, prefix, where);
   to_host_order(array.bytes, idx_element_size(header.dtype));
   return array;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::filesystem::path& path) { return read_idx_stream(open_byte_stream(path), path); }
+
+IdxArray read_idx_from_memory(std::span<const std::uint8_t> bytes, const std::string& name) {
+  return read_idx_stream(open_memory_byte_stream(bytes, name), name);
 }
 
 }  // namespace tapegrad::datasets

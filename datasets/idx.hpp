@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,14 @@ struct IdxArray {
 };
 
 // Reads and validates a whole IDX file. Gzip is recognised by its magic bytes. The header is checked
-// (magic, dtype byte, 1..kIdxMaxDims dimensions, no overflow in the element count) and the payload
+// (magic, dtype byte, 1..kIdxMaxDims dimensions, no overflow in the product of the non-zero sizes
+// times the element size, so no tensor built from the shape can overflow either) and the payload
 // size is checked against it before the payload is allocated: exactly for raw files, and for gzip
 // files by growing the buffer only as decompressed data arrives. Errors are std::runtime_error
 // naming the file, what was expected, what was found, and the byte offset.
 IdxArray read_idx(const std::filesystem::path& path);
+
+// The same for a file's bytes already in memory (raw or gzip); `name` stands for the path in messages.
+IdxArray read_idx_from_memory(std::span<const std::uint8_t> bytes, const std::string& name = "<memory>");
 
 }  // namespace tapegrad::datasets
