@@ -37,8 +37,13 @@ template <class T> struct Scalars {
 
 // One pass over a parameter; every choice that does not depend on the element is a template
 // argument, so the loop body has no branches and the compiler vectorises it.
+// Parameters at least this large are updated by all GEMM threads (OpenMP): the update is bound by
+// memory bandwidth, which one core does not saturate. Element-wise, so the result is the same.
+constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
+
 template <class T, bool kDecay, Momentum kMomentum, bool kNesterov>
 void sgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n, Scalars<T> s) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMinElements)
   for (std::int64_t i = 0; i < n; ++i) {
     T d = s.sign * g[i];  // multiplying by ±1 is exact: same as PyTorch's negation
     if constexpr (kDecay) d += s.weight_decay * p[i];
