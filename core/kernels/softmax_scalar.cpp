@@ -170,24 +170,6 @@ void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t ou
   });
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                          \
-  template void exp_values<T>(const T*, T*, std::int64_t);                                              \
-  template void logsumexp_rows<T>(const T*, T*, std::int64_t, std::int64_t);                            \
-  template void log_softmax_rows<T>(const T*, T*, std::int64_t, std::int64_t);                           \
-  template void softmax_rows<T>(const T*, T*, std::int64_t, std::int64_t);                               \
-  template void softmax_backward_rows<T>(const T*, const T*, T*, std::int64_t, std::int64_t);            \
-  template void log_softmax_backward_rows<T>(const T*, const T*, T*, std::int64_t, std::int64_t);        \
-  template void cross_entropy_forward_rows<T>(const T*, T*, T*, std::int64_t, std::int64_t,              \
-                                              const CrossEntropyArgs<T>&);                               \
-  template void cross_entropy_backward_rows<T>(const T*, const T*, const T*, T*, std::int64_t,           \
-                                               std::int64_t, const CrossEntropyArgs<T>&); \
-  template void softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);              \
-  template void log_softmax_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);          \
-  template void logsumexp_strided<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t);            \
-  template void softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t); \
-  template void log_softmax_backward_strided<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t);
-TAPEGRAD_INSTANTIATE(float)
-TAPEGRAD_INSTANTIATE(double)
-#undef TAPEGRAD_INSTANTIATE
+#include "softmax_instantiate.inc"
 
 }  // namespace tapegrad::kernels::scalar
