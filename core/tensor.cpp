@@ -187,10 +187,21 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   autograd::backward(*this, gradient, retain_graph);
 }
 void Tensor::bump_version() const { ++checked().storage->version; }
+void Tensor::begin_inplace(const char* op) const {
+  if (GradMode::is_enabled() && requires_grad()) {
+    if (is_leaf())
+      throw std::logic_error(std::string(op) +
+                             ": a leaf Variable that requires grad is being used in an in-place operation.");
+    throw std::logic_error(std::string(op) +
+                           ": in-place operations on a tensor that requires grad are not recorded on the tape, so "
+                           "its gradient would be wrong; compute out of place, or write under NoGradGuard");
+  }
+  bump_version();
+}
 std::uint64_t Tensor::version() const { return checked().storage->version; }
 
 Tensor& Tensor::fill_(double value) {
-  bump_version();
+  begin_inplace("fill_");
   dispatch(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = data<T>();
@@ -204,7 +215,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (src.shape() != shape())
     throw std::invalid_argument("copy_: source shape " + shape_str(src.shape()) + " does not match destination " +
                                 shape_str(shape()));
-  bump_version();
+  begin_inplace("copy_");
   dispatch(dtype(), [&](auto dst_tag) {
     using D = decltype(dst_tag);
     D* d = data<D>();

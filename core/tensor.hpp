@@ -107,6 +107,10 @@ class Tensor {
 
   // In-place writes through these bump the version counter so saved values can be checked.
   void bump_version() const;
+  // Every in-place op starts here: rejects the write when autograd tracks this tensor (grad mode on
+  // and requires_grad: in-place ops are not recorded, so the gradient would silently be wrong), then
+  // bumps the version.
+  void begin_inplace(const char* op) const;
   std::uint64_t version() const;
 
   // Element-wise and shape helpers (defined in ops.hpp; members for PyTorch-like chaining).

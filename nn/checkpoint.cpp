@@ -1,5 +1,7 @@
 #include "checkpoint.hpp"
 
+#include "../core/autograd.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -356,6 +358,7 @@ void load(nn::Module& module, const std::string& path) {
     reader.read_tensor(e, values);
     staged.emplace_back(param, values);
   }
+  NoGradGuard no_grad;  // a load replaces values; it is no differentiable op
   for (auto& [param, values] : staged) param.copy_(values);  // bumps each parameter's version
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <tapegrad/core/autograd.hpp>
 #include <tapegrad/core/tensor.hpp>
 #include <tapegrad/nn/checkpoint.hpp>
 #include <tapegrad/nn/module.hpp>
@@ -46,6 +47,7 @@ struct Params : tg::nn::Module {
 
 // Gives every parameter element a distinct value depending on `seed`.
 inline void fill_distinct(const tg::nn::Module& module, double seed) {
+  tg::NoGradGuard no_grad;  // parameters are written in place
   int k = 0;
   for (auto& p : module.parameters()) {
     std::vector<double> values(static_cast<std::size_t>(p.numel()));

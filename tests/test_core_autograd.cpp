@@ -162,8 +162,12 @@ TEST_CASE("tape: a value saved for backward and then modified in place is detect
   tg::Tensor x = tg::tensor({0.5, 1.0}, tg::kFloat64).requires_grad_();
   tg::Tensor y = tg::exp(x);  // saves its output
   tg::Tensor loss = y.sum();
-  y.fill_(0);
-  CHECK_THROWS_WITH(loss.backward(), Contains("modified by an inplace operation") && Contains("[2]"));
+  CHECK_THROWS_WITH(y.fill_(0), Contains("not recorded on the tape"));  // with grad mode on: refused
+  {
+    tg::NoGradGuard no_grad;  // allowed, but the saved value is now stale...
+    y.fill_(0);
+  }
+  CHECK_THROWS_WITH(loss.backward(), Contains("modified by an inplace operation") && Contains("[2]"));  // ...and caught
 }
 
 TEST_CASE("tape: a failing backward leaves no stale gradients behind", "[core]") {

@@ -19,6 +19,7 @@ const tg::Dtype kBothDtypes[] = {tg::kFloat32, tg::kFloat64};
 nn::Linear reference_linear(tg::Dtype dtype) {
   nn::Linear lin(3, 2);
   lin.to(dtype);
+  tg::NoGradGuard no_grad;  // writing parameters in place, as torch.no_grad() requires
   lin.weight.copy_(tg::tensor({{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}}, tg::kFloat64));
   lin.bias.copy_(tg::tensor({0.01, -0.02}, tg::kFloat64));
   return lin;

@@ -37,7 +37,10 @@ TEST_CASE("in-place change of a value saved for backward is detected", "[reliabi
     tg::Tensor y = tg::exp(x);  // exp saves its output
     tg::Tensor loss = tg::sum(y);
     tg::Tensor one = tg::ones({2});
-    tg::add_(y, one);
+    {
+      tg::NoGradGuard no_grad;
+      tg::add_(y, one);
+    }
     CHECK_THROWS_WITH(loss.backward(), Contains("modified by an inplace operation"));
   }
   SECTION("an input changed between forward and backward, as by an optimizer step") {
@@ -69,4 +72,22 @@ TEST_CASE("a fractional scalar with an int64 tensor is rejected, not truncated",
   const tg::Tensor i = tg::arange(4);
   CHECK_THROWS_WITH(tg::mul(i, 0.5), Contains("not an integer"));
   CHECK(tg::to_vector<std::int64_t>(tg::mul(i, 2.0)) == std::vector<std::int64_t>{0, 2, 4, 6});
+}
+
+TEST_CASE("in-place ops on tensors autograd tracks are refused while grad mode is on", "[reliability]") {
+  tg::Tensor w = tg::tensor({1.0, 2.0}).requires_grad_();
+  CHECK_THROWS_WITH(w.fill_(0), Contains("a leaf Variable that requires grad is being used in an in-place operation"));
+  CHECK_THROWS_WITH(w.copy_(tg::zeros({2})), Contains("leaf Variable"));
+  CHECK_THROWS_WITH(tg::mul_(w, 2.0), Contains("leaf Variable"));
+  tg::Tensor y = w * 2.0;
+  // PyTorch would record these; tapegrad does not, so a silent wrong gradient is refused instead.
+  CHECK_THROWS_WITH(y.fill_(1), Contains("not recorded on the tape"));
+  CHECK_THROWS_WITH(tg::add_(y, tg::ones({2})), Contains("not recorded on the tape"));
+  {
+    tg::NoGradGuard no_grad;  // an optimizer-style update is fine
+    tg::mul_(w, 0.5);
+  }
+  CHECK(tg::to_vector<float>(w) == std::vector<float>{0.5f, 1.0f});
+  tg::Tensor plain = tg::ones({2});
+  CHECK_NOTHROW(plain.fill_(3));  // a tensor that does not require grad is free to change
 }

@@ -265,7 +265,7 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   if (broadcast_shapes(self.shape(), other.shape()) != self.shape())
     throw std::invalid_argument("add_: cannot broadcast " + shape_str(other.shape()) + " into " +
                                 shape_str(self.shape()));
-  self.bump_version();
+  self.begin_inplace("add_");
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* ps = self.data<T>();
@@ -284,7 +284,7 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
 }
 
 Tensor& mul_(Tensor& self, double factor) {
-  self.bump_version();
+  self.begin_inplace("mul_");
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = self.data<T>();
