@@ -106,9 +106,17 @@ Node::~Node() {
 // A tensor with no tape entry (a leaf, or an op output not yet recorded) is kept as it is; one
 // with an entry is detached, so the saved value never keeps its own entry alive (no cycles).
 SavedTensor::SavedTensor(const Tensor& t)
-    : value_(t.defined() && !t.is_leaf() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
+    : value_(t.defined() && !t.is_leaf() ? t.detach() : t),
+      storage_(t.defined() ? t.impl()->storage : nullptr),
+      dtype_(t.defined() ? t.dtype() : kFloat32),
+      version_(t.defined() ? t.version() : 0) {}
 
 const Tensor& SavedTensor::get() const {
+  if (value_.defined() && (value_.impl()->storage != storage_ || value_.dtype() != dtype_))
+    throw std::logic_error(
+        "one of the variables needed for gradient computation was replaced (set_data or Module::to) after it was "
+        "saved: it is now a " + std::string(dtype_name(value_.dtype())) + " tensor of shape " +
+        shape_str(value_.shape()) + "; run the forward pass again");
   if (value_.defined() && value_.version() != version_)
     throw std::logic_error(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
@@ -134,7 +142,9 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
   if (!needs_grad(inputs)) return output;
   if (!output.is_floating_point())
     throw std::logic_error(name + ": an op with an integer output cannot be differentiable");
-  auto node = std::make_shared<Node>();
+  // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
+  // until compaction; separately, a dead entry holds only the control block.
+  std::shared_ptr<Node> node(new Node);
   node->name = std::move(name);
   node->backward = std::move(backward);
   node->output_shape = output.shape();
@@ -178,6 +188,10 @@ bool exclusively_owned(const Tensor& g) {
 }
 
 void accumulate_into_leaf(TensorImpl& leaf, Tensor g) {
+  if (g.shape() != leaf.shape || g.dtype() != leaf.dtype)  // the leaf changed (set_data) since the forward
+    throw std::logic_error("backward: a gradient of shape " + shape_str(g.shape()) + " (" + dtype_name(g.dtype()) +
+                           ") reached a leaf that is now " + shape_str(leaf.shape) + " (" + dtype_name(leaf.dtype) +
+                           "); was it replaced by set_data or Module::to after the forward pass?");
   if (!leaf.grad) {
     // .grad must be a private buffer: later accumulations write into it in place.
     leaf.grad = exclusively_owned(g) ? g.impl_ptr() : g.clone().impl_ptr();

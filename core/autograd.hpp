@@ -2,6 +2,7 @@
 // backward(). Built-in ops and user-defined ops record themselves through the same `record` call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,11 +45,14 @@ class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t);  // NOLINT: implicit so captures read naturally
-  const Tensor& get() const;     // throws if the value was modified in place since it was saved
+  // Throws if the value was modified in place, or replaced (set_data, Module::to), since it was saved.
+  const Tensor& get() const;
   operator const Tensor&() const { return get(); }  // NOLINT
 
  private:
   Tensor value_;
+  std::shared_ptr<Storage> storage_;  // the storage saved; a leaf's set_data swaps it
+  Dtype dtype_ = kFloat32;
   std::uint64_t version_ = 0;
 };
 inline SavedTensor save(const Tensor& t) { return SavedTensor(t); }
@@ -70,7 +74,8 @@ struct Node {
   Dtype output_dtype = kFloat32;
   std::weak_ptr<TensorImpl> output;   // for retain_grad; weak, so no cycle
   Tensor pending_grad;                // gradient accumulated for the output during backward
-  bool released = false;              // saved values freed by a backward without retain_graph
+  std::atomic<bool> released{false};  // saved values freed by a backward without retain_graph (read by
+                                      // the recording thread's compaction, written by the backward's)
   ~Node();                            // tears down long chains iteratively, never recursively
 };
 

@@ -45,8 +45,16 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   const std::vector<Tensor> probe = fresh_leaves(inputs);
   const Tensor out0 = fn(probe);
   const std::int64_t n_out = out0.numel();
-  for (const auto& in : inputs)
-    if (in.requires_grad()) check_floating(in.dtype(), "gradcheck");  // others (int64 indices) pass through
+  for (const auto& in : inputs) {
+    if (!in.requires_grad()) continue;  // others (int64 indices) pass through
+    check_floating(in.dtype(), "gradcheck");
+    // Central differences at eps 1e-6 are mostly rounding noise in float32: refuse rather than
+    // fail correct ops at random (PyTorch warns).
+    if (in.dtype() == kFloat32 && options.eps_ < 1e-4)
+      throw std::invalid_argument(
+          "gradcheck: a float32 input cannot be checked at eps " + std::to_string(options.eps_) +
+          "; use float64 inputs (x.to(kFloat64)), or eps ~1e-2 with rtol 1e-2 and atol 1e-3");
+  }
   std::vector<std::vector<std::vector<double>>> analytic(inputs.size());  // [input][out][elem]
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].requires_grad())

@@ -20,12 +20,17 @@ std::string shape_str(const Shape& shape) {
 }
 
 std::int64_t shape_numel(const Shape& shape) {
-  std::int64_t n = 1;
+  // The product of the non-zero sizes must fit too: strides are computed from it even when another
+  // dimension is 0.
+  std::int64_t nonzero = 1;
+  bool empty = false;
   for (auto d : shape) {
     if (d < 0) throw std::invalid_argument("negative dimension in shape " + shape_str(shape));
-    n *= d;
+    if (d == 0) empty = true;
+    else if (__builtin_mul_overflow(nonzero, d, &nonzero))
+      throw std::invalid_argument("shape " + shape_str(shape) + " has more elements than fit in 64 bits");
   }
-  return n;
+  return empty ? 0 : nonzero;
 }
 
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim) {
@@ -41,9 +46,23 @@ namespace {
 // Large buffers freed on this thread, kept for reuse: a training step allocates the same sizes
 // every time, so steady-state steps get their buffers from here instead of the heap (and the
 // kernel's page faults). Bounded in count and bytes; everything else goes back to the heap.
+// Under AddressSanitizer the cache is off, so a use after free of a large tensor is still reported.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheBuffers = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCacheBuffers = false;
+#else
+constexpr bool kCacheBuffers = true;
+#endif
+#else
+constexpr bool kCacheBuffers = true;
+#endif
+
 class BufferCache {
  public:
   static constexpr std::size_t kMinBytes = 4096, kMaxBytes = 64u << 20, kMaxBuffers = 64;
+  BufferCache() { buffers_.reserve(kMaxBuffers); }  // give() never allocates (it runs in destructors)
   ~BufferCache() {
     for (auto& [size, p] : buffers_) std::free(p);
     destroyed = true;
@@ -60,7 +79,7 @@ class BufferCache {
     return nullptr;
   }
   bool give(std::size_t size, void* p) {
-    if (size < kMinBytes || bytes_ + size > kMaxBytes || buffers_.size() >= kMaxBuffers) return false;
+    if (!kCacheBuffers || size < kMinBytes || bytes_ + size > kMaxBytes || buffers_.size() >= kMaxBuffers) return false;
     buffers_.emplace_back(size, p);
     bytes_ += size;
     return true;
@@ -98,7 +117,11 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->dtype = options.dtype_;
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * element_size(options.dtype_));
+  std::int64_t bytes = 0;
+  if (__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(element_size(options.dtype_)), &bytes))
+    throw std::invalid_argument("a " + std::string(dtype_name(options.dtype_)) + " tensor of shape " +
+                                shape_str(shape) + " would need more than 2^63 bytes");
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
   Tensor t(std::move(impl));
   if (options.requires_grad_) t.requires_grad_(true);
   return t;
@@ -260,6 +283,8 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
     throw std::invalid_argument("arange: a fractional start or step needs a floating dtype, not int64 "
                                 "(pass kFloat32 or kFloat64 as the options)");
   const double count = std::ceil((end - start) / step);
+  if (!(count < 0x1p62))  // also catches NaN and inf
+    throw std::invalid_argument("arange: cannot make " + std::to_string(count) + " elements");
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
   Tensor t = empty({n}, options.dtype_);
   dispatch(t.dtype(), [&](auto tag) {

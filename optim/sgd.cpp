@@ -1,5 +1,7 @@
 #include "sgd.hpp"
 
+#include "../core/threads.hpp"
+
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
@@ -43,7 +45,7 @@ constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
 
 template <class T, bool kDecay, Momentum kMomentum, bool kNesterov>
 void sgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n, Scalars<T> s) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMinElements)
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMinElements) num_threads(get_num_threads())
   for (std::int64_t i = 0; i < n; ++i) {
     T d = s.sign * g[i];  // multiplying by ±1 is exact: same as PyTorch's negation
     if constexpr (kDecay) d += s.weight_decay * p[i];

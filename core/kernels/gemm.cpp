@@ -1,6 +1,8 @@
 // float32: oneDNN's sgemm (it picks AVX-512/AVX2 kernels from the CPU's feature flags at run time).
-// float64 (gradient checks, small problems): a plain cache-friendly loop.
+// float64 (gradient checks, small problems): a plain reference loop.
 #include "gemm.hpp"
+
+#include "../threads.hpp"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
@@ -17,11 +19,11 @@ namespace {
 // nothing, and 64x10x64 runs 45% slower — the fork/join costs more than the work it splits.
 constexpr std::int64_t kParallelMinMacs = std::int64_t{1} << 20;
 
-// Runs one call with at most `threads` OpenMP threads, restoring the caller's setting after.
+// Runs one call with `threads` OpenMP threads, restoring the calling thread's setting after.
 class ThreadLimit {
  public:
-  explicit ThreadLimit(bool single) : previous_(omp_get_max_threads()), changed_(single && previous_ > 1) {
-    if (changed_) omp_set_num_threads(1);
+  explicit ThreadLimit(int threads) : previous_(omp_get_max_threads()), changed_(threads != previous_) {
+    if (changed_) omp_set_num_threads(threads);
   }
   ~ThreadLimit() {
     if (changed_) omp_set_num_threads(previous_);
@@ -44,7 +46,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
       for (std::int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : beta * c[i * ldc + j];
     return;
   }
-  const ThreadLimit limit(m * n * k < kParallelMinMacs);
+  const ThreadLimit limit(m * n * k < kParallelMinMacs ? 1 : get_num_threads());
   const dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
                                           beta, c, ldc);
   if (status != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(status));

@@ -168,7 +168,10 @@ template <class F> Tensor scalar_op(const char* op, const Tensor& x, double s, d
 Tensor add(const Tensor& a, double b) { return scalar_op("add", a, b, 1, [](auto x, auto s) { return x + s; }); }
 Tensor sub(const Tensor& a, double b) { return scalar_op("sub", a, b, 1, [](auto x, auto s) { return x - s; }); }
 Tensor mul(const Tensor& a, double b) { return scalar_op("mul", a, b, b, [](auto x, auto s) { return x * s; }); }
-Tensor div(const Tensor& a, double b) { return scalar_op("div", a, b, 1 / b, [](auto x, auto s) { return x / s; }); }
+Tensor div(const Tensor& a, double b) {
+  check_floating(a.dtype(), "div");  // as tensor / tensor: integer division is not silently truncated
+  return scalar_op("div", a, b, 1 / b, [](auto x, auto s) { return x / s; });
+}
 Tensor rsub(double a, const Tensor& b) { return scalar_op("rsub", b, a, -1, [](auto x, auto s) { return s - x; }); }
 Tensor rdiv(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
 

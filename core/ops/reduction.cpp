@@ -202,7 +202,27 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
 Tensor max(const Tensor& x) {
   if (x.numel() == 0)
     throw std::invalid_argument("max(): Expected reduction dim to be specified for input.numel() == 0.");
-  return max(x.reshape({-1}), 0, false).first;
+  const Tensor flat = x.detach().reshape({-1});
+  const std::int64_t at = argmax_lines(flat, Lines(flat, 0)).data<std::int64_t>()[0];
+  Tensor value = index_select(flat, 0, full({1}, static_cast<double>(at), kInt64)).reshape({});
+  return record("max", {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
+    // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
+    // the maximum is NaN) gets an equal share of the gradient.
+    const Tensor& x = sx;
+    Tensor dx = zeros(x.shape(), x.dtype());
+    dispatch_floating(x.dtype(), "max_backward", [&](auto tag) {
+      using T = decltype(tag);
+      const T* px = x.data<T>();
+      const T m = sv.get().template data<T>()[0];
+      T* pd = dx.data<T>();
+      auto is_max = [m](T v) { return m != m ? v != v : v == m; };
+      std::int64_t count = 0;
+      for (std::int64_t i = 0; i < x.numel(); ++i) count += is_max(px[i]);
+      const T share = g.data<T>()[0] / static_cast<T>(count);
+      for (std::int64_t i = 0; i < x.numel(); ++i) pd[i] = is_max(px[i]) ? share : T{0};
+    });
+    return Grads{dx};
+  });
 }
 
 }  // namespace tapegrad

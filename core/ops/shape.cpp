@@ -23,7 +23,8 @@ Shape infer_shape(const Shape& requested, std::int64_t numel) {
     } else if (shape[i] < 0) {
       throw std::invalid_argument("invalid shape dimension " + std::to_string(shape[i]));
     } else {
-      known *= shape[i];
+      if (__builtin_mul_overflow(known, shape[i], &known))
+        throw std::invalid_argument("shape '" + shape_str(requested) + "' has more elements than fit in 64 bits");
     }
   }
   if (infer_at >= 0 && known != 0 && numel % known == 0) shape[static_cast<std::size_t>(infer_at)] = numel / known;
