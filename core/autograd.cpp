@@ -125,18 +125,17 @@ const Tensor& SavedTensor::get() const {
   return value_;
 }
 
-bool needs_grad(const std::vector<Tensor>& inputs) {
+namespace {
+template <class Tensors> bool recording_needed(const Tensors& inputs) {
   if (!GradMode::is_enabled()) return false;
   for (const auto& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;
 }
-bool needs_grad(std::initializer_list<Tensor> inputs) {
-  if (!GradMode::is_enabled()) return false;
-  for (const auto& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
-  return false;
-}
+}  // namespace
+
+bool needs_grad(const std::vector<Tensor>& inputs) { return recording_needed(inputs); }
+bool needs_grad(std::initializer_list<Tensor> inputs) { return recording_needed(inputs); }
 
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
   if (!needs_grad(inputs)) return output;
