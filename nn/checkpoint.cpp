@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -149,17 +150,58 @@ std::string shape_text(const std::vector<std::uint64_t>& shape) {
   return s + "]";
 }
 
-class CheckpointReader {
+// Where the checkpoint's bytes come from: a file read piece by piece (only the header and the
+// tensors are ever in memory), or a buffer the caller holds.
+class ByteSource {
  public:
-  explicit CheckpointReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
-    if (!in_) throw fail(std::string("cannot open for reading: ") + std::strerror(errno));
+  virtual ~ByteSource() = default;
+  virtual std::uint64_t size() const = 0;
+  // Copies `size` bytes from `offset` (inside size()) into `out`; false when they cannot all be read.
+  virtual bool read_at(std::uint64_t offset, void* out, std::uint64_t size) = 0;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  explicit FileSource(const std::string& path) : in_(path, std::ios::binary) {
+    if (!in_) throw checkpoint_error(path, std::string("cannot open for reading: ") + std::strerror(errno));
     in_.seekg(0, std::ios::end);
     const auto size = in_.tellg();
     // A directory opens on Linux but has no size.
-    if (!in_ || size < 0 || std::filesystem::is_directory(path)) throw fail("not a readable regular file");
-    file_size_ = static_cast<std::uint64_t>(size);
+    if (!in_ || size < 0 || std::filesystem::is_directory(path)) throw checkpoint_error(path, "not a readable regular file");
+    size_ = static_cast<std::uint64_t>(size);
     in_.seekg(0);
   }
+  std::uint64_t size() const override { return size_; }
+  bool read_at(std::uint64_t offset, void* out, std::uint64_t size) override {
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(size));
+    return in_ && static_cast<std::uint64_t>(in_.gcount()) == size;
+  }
+
+ private:
+  std::ifstream in_;
+  std::uint64_t size_ = 0;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  std::uint64_t size() const override { return bytes_.size(); }
+  bool read_at(std::uint64_t offset, void* out, std::uint64_t size) override {
+    if (offset > bytes_.size() || size > bytes_.size() - offset) return false;
+    std::memcpy(out, bytes_.data() + offset, static_cast<std::size_t>(size));
+    return true;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+};
+
+class CheckpointReader {
+ public:
+  // `name` is the file (or the caller's name for the buffer) that error messages show.
+  CheckpointReader(ByteSource& source, const std::string& name)
+      : name_(name), source_(source), file_size_(source.size()) {}
 
   // Reads the length field and the JSON header, checking the length before allocating.
   std::vector<Entry> read_header() {
@@ -195,14 +237,12 @@ class CheckpointReader {
     read_exact(kLengthFieldBytes + header_bytes_ + entry.begin, out.raw_data(), entry.end - entry.begin);
   }
 
-  std::runtime_error fail(const std::string& problem) const { return checkpoint_error(path_, problem); }
+  std::runtime_error fail(const std::string& problem) const { return checkpoint_error(name_, problem); }
 
  private:
   void read_exact(std::uint64_t offset, void* out, std::uint64_t size) {
     if (size == 0) return;
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(size));
-    if (!in_ || static_cast<std::uint64_t>(in_.gcount()) != size)
+    if (!source_.read_at(offset, out, size))
       throw fail("could not read " + std::to_string(size) + " bytes at byte offset " + std::to_string(offset));
   }
 
@@ -239,8 +279,8 @@ class CheckpointReader {
     return entries;
   }
 
-  std::string path_;
-  std::ifstream in_;
+  std::string name_;
+  ByteSource& source_;
   std::uint64_t file_size_ = 0;
   std::uint64_t header_bytes_ = 0;
 };
@@ -334,12 +374,14 @@ void save(const nn::Module& module, const std::string& path) {
   sync_directory_of(path);
 }
 
-void load(nn::Module& module, const std::string& path) {
-  CheckpointReader reader(path);
+namespace {
+
+void load_from(ByteSource& source, nn::Module& module, const std::string& name) {
+  CheckpointReader reader(source, name);
   const std::vector<Entry> entries = reader.read_header();
 
   std::map<std::string, Tensor> params;
-  for (auto& [name, t] : checkpoint_tensors(module)) params.emplace(name, t);
+  for (auto& [param_name, t] : checkpoint_tensors(module)) params.emplace(param_name, t);
   check_names(reader, entries, params);
   std::vector<const Entry*> order;
   for (const auto& e : entries) {
@@ -357,6 +399,18 @@ void load(nn::Module& module, const std::string& path) {
     staged.emplace_back(param, values);
   }
   for (auto& [param, values] : staged) param.copy_(values);  // bumps each parameter's version
+}
+
+}  // namespace
+
+void load(nn::Module& module, const std::string& path) {
+  FileSource file(path);
+  load_from(file, module, path);
+}
+
+void load_from_memory(nn::Module& module, std::span<const std::uint8_t> bytes, const std::string& name) {
+  MemorySource memory(bytes);
+  load_from(memory, module, name);
 }
 
 }  // namespace tapegrad
