@@ -16,6 +16,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -151,17 +153,229 @@ std::string shape_text(const std::vector<std::uint64_t>& shape) {
   return s + "]";
 }
 
-class CheckpointReader {
+// A name or string from the file as error messages show it: whole when short, else its start and
+// its length, so a hostile megabyte-long name cannot blow up a message.
+std::string shown(const std::string& text) {
+  constexpr std::size_t kShownChars = 64;
+  if (text.size() <= kShownChars) return text;
+  return text.substr(0, kShownChars) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
+// What a safetensors header can hold, and what the parser below refuses beyond it.
+constexpr std::size_t kMaxHeaderDepth = 3;  // {name: {"shape": [dims]}}
+constexpr std::size_t kMaxDims = 64;        // more than any tensor has
+
+// Parses the JSON header as a stream of events straight into entries (the JSON library's SAX
+// interface), checking the structure as it goes. A document tree would cost a multiple of the header
+// in memory, nlohmann's ordered object spends time quadratic in the number of keys, and its dump()
+// recurses as deep as the nesting: a 2 MB header took 30 s and a 200 KB one overflowed the stack.
+// Here the memory is the entries themselves, nesting stops at kMaxHeaderDepth, shapes at kMaxDims,
+// and a repeated name (ambiguous: which one is the tensor?) is an error.
+class HeaderParser final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit CheckpointReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
-    if (!in_) throw fail(std::string("cannot open for reading: ") + std::strerror(errno));
+  explicit HeaderParser(const std::string& file) : file_(file) {}
+
+  std::vector<Entry> parse(const std::string& text) {
+    nlohmann::json::sax_parse(text, this);
+    return std::move(entries_);
+  }
+
+  bool null() override { return scalar("null"); }
+  bool boolean(bool value) override { return scalar(value ? "true" : "false"); }
+  bool number_integer(number_integer_t value) override {
+    if (value >= 0) return number(static_cast<std::uint64_t>(value), std::to_string(value));  // "-0"
+    return scalar(std::to_string(value));
+  }
+  bool number_unsigned(number_unsigned_t value) override { return number(value, std::to_string(value)); }
+  bool number_float(number_float_t, const string_t& text) override { return scalar(shown(text)); }
+  bool binary(binary_t&) override { return scalar("binary data"); }
+  bool string(string_t& value) override {
+    if (context() == In::kMetadata) return true;  // metadata is free text
+    if (context() == In::kEntry && field_ == "dtype") {
+      entry_.dtype = std::move(value);
+      return true;
+    }
+    return scalar("\"" + shown(value) + "\"");
+  }
+
+  bool start_object(std::size_t) override { return open(true); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool key(string_t& key) override {
+    switch (open_.back()) {  // keys only come inside an object
+      case In::kRoot:
+        if (!names_.insert(key).second) throw fail("name '" + shown(key) + "' appears twice in the header");
+        name_ = std::move(key);
+        break;
+      case In::kEntry:
+        for (int i = 0; i < 3; ++i)
+          if (key == kFields[i] && std::exchange(has_field_[i], true)) throw fail(where() + " has \"" + key + "\" twice");
+        field_ = std::move(key);
+        break;
+      default:
+        field_ = std::move(key);
+    }
+    return true;
+  }
+  bool end_object() override {
+    if (close() == In::kEntry) {
+      for (int i = 0; i < 3; ++i)
+        if (!has_field_[i]) throw fail(where() + " has no \"" + kFields[i] + "\"");
+      entry_.name = name_;
+      entries_.push_back(std::move(entry_));
+    }
+    return true;
+  }
+  bool end_array() override {
+    if (close() == In::kOffsets && offsets_ != 2) throw fail(where() + ": \"data_offsets\" must be [begin, end]");
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    throw fail(std::string("header is not valid JSON: ") + e.what());
+  }
+
+ private:
+  // The containers open around the current event.
+  enum class In { kRoot, kMetadata, kEntry, kShape, kOffsets, kOther };
+  static constexpr const char* kFields[3] = {"dtype", "shape", "data_offsets"};
+
+  std::runtime_error fail(const std::string& problem) const { return checkpoint_error(file_, problem); }
+  std::string where() const { return "tensor '" + shown(name_) + "'"; }
+  std::optional<In> context() const { return open_.empty() ? std::nullopt : std::optional(open_.back()); }
+
+  // A value that is not a number: fine where the format does not care, else an error naming it.
+  bool scalar(const std::string& text) {
+    if (!context()) throw fail("header is not a JSON object");
+    switch (*context()) {
+      case In::kRoot:
+        throw fail(name_ == kMetadataKey ? "\"__metadata__\" must be an object of strings" : where() + " is not a JSON object");
+      case In::kMetadata: throw fail("\"__metadata__\" value for \"" + shown(field_) + "\" is not a string");
+      case In::kEntry:
+        if (field_ == "dtype") throw fail(where() + ": \"dtype\" must be a string");
+        if (field_ == "shape") throw fail(where() + ": \"shape\" must be an array");
+        if (field_ == "data_offsets") throw fail(where() + ": \"data_offsets\" must be [begin, end]");
+        return true;  // a field safetensors does not define: ignored
+      case In::kShape: throw fail(where() + " shape entry must be a non-negative integer, got " + text);
+      case In::kOffsets:
+        if (offsets_ >= 2) throw fail(where() + ": \"data_offsets\" must be [begin, end]");
+        throw fail(where() + " data_offsets " + (offsets_ ? "end" : "begin") + " must be a non-negative integer, got " + text);
+      case In::kOther: return true;
+    }
+    return true;
+  }
+
+  bool number(std::uint64_t value, const std::string& text) {
+    if (context() == In::kShape) {
+      if (entry_.shape.size() == kMaxDims)
+        throw fail(where() + " shape has more than " + std::to_string(kMaxDims) + " dimensions");
+      entry_.shape.push_back(value);
+      return true;
+    }
+    if (context() == In::kOffsets) {
+      if (offsets_ == 2) throw fail(where() + ": \"data_offsets\" must be [begin, end]");
+      (offsets_++ ? entry_.end : entry_.begin) = value;
+      return true;
+    }
+    return scalar(text);
+  }
+
+  // An object (or array) starts: what it is depends on where it is.
+  bool open(bool object) {
+    const std::optional<In> in = context();
+    In next = In::kOther;
+    if (!in) {
+      if (!object) throw fail("header is not a JSON object");
+      next = In::kRoot;
+    } else if (*in == In::kRoot) {
+      if (!object) return scalar("an array");
+      next = name_ == kMetadataKey ? In::kMetadata : In::kEntry;
+      if (next == In::kEntry) {
+        entry_ = Entry{};
+        std::fill(std::begin(has_field_), std::end(has_field_), false);
+      }
+    } else if (*in == In::kEntry && field_ == "shape" && !object) {
+      next = In::kShape;
+    } else if (*in == In::kEntry && field_ == "data_offsets" && !object) {
+      next = In::kOffsets;
+      offsets_ = 0;
+    } else if (*in != In::kOther) {
+      scalar(object ? "an object" : "an array");  // throws unless an unknown field of an entry
+    }
+    if (open_.size() == kMaxHeaderDepth)
+      throw fail("header nests deeper than the " + std::to_string(kMaxHeaderDepth) + " levels of a safetensors header" +
+                 (name_.empty() ? "" : " (in " + where() + ")"));
+    open_.push_back(next);
+    return true;
+  }
+
+  In close() {
+    const In in = open_.back();
+    open_.pop_back();
+    return in;
+  }
+
+  std::string file_;
+  std::vector<In> open_;
+  std::set<std::string> names_;  // top-level keys seen so far
+  std::string name_;             // the current top-level key
+  std::string field_;            // the current key inside an entry or the metadata
+  Entry entry_;                  // the entry being read
+  bool has_field_[3] = {};
+  int offsets_ = 0;              // data_offsets numbers read so far
+  std::vector<Entry> entries_;
+};
+
+// Where the checkpoint's bytes come from: a file read piece by piece (only the header and the
+// tensors are ever in memory), or a buffer the caller holds.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual std::uint64_t size() const = 0;
+  // Copies `size` bytes from `offset` (inside size()) into `out`; false when they cannot all be read.
+  virtual bool read_at(std::uint64_t offset, void* out, std::uint64_t size) = 0;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  explicit FileSource(const std::string& path) : in_(path, std::ios::binary) {
+    if (!in_) throw checkpoint_error(path, std::string("cannot open for reading: ") + std::strerror(errno));
     in_.seekg(0, std::ios::end);
     const auto size = in_.tellg();
     // A directory opens on Linux but has no size.
-    if (!in_ || size < 0 || std::filesystem::is_directory(path)) throw fail("not a readable regular file");
-    file_size_ = static_cast<std::uint64_t>(size);
+    if (!in_ || size < 0 || std::filesystem::is_directory(path)) throw checkpoint_error(path, "not a readable regular file");
+    size_ = static_cast<std::uint64_t>(size);
     in_.seekg(0);
   }
+  std::uint64_t size() const override { return size_; }
+  bool read_at(std::uint64_t offset, void* out, std::uint64_t size) override {
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(size));
+    return in_ && static_cast<std::uint64_t>(in_.gcount()) == size;
+  }
+
+ private:
+  std::ifstream in_;
+  std::uint64_t size_ = 0;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  std::uint64_t size() const override { return bytes_.size(); }
+  bool read_at(std::uint64_t offset, void* out, std::uint64_t size) override {
+    if (offset > bytes_.size() || size > bytes_.size() - offset) return false;
+    std::memcpy(out, bytes_.data() + offset, static_cast<std::size_t>(size));
+    return true;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+};
+
+class CheckpointReader {
+ public:
+  // `name` is the file (or the caller's name for the buffer) that error messages show.
+  CheckpointReader(ByteSource& source, const std::string& name)
+      : name_(name), source_(source), file_size_(source.size()) {}
 
   // Reads the length field and the JSON header, checking the length before allocating.
   std::vector<Entry> read_header() {
@@ -180,14 +394,7 @@ class CheckpointReader {
     header_bytes_ = n;
     std::string text(n, '\0');
     read_exact(kLengthFieldBytes, text.data(), n);
-    nlohmann::ordered_json header;  // keeps the file's order for the messages
-    try {
-      header = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw fail(std::string("header is not valid JSON: ") + e.what());
-    }
-    if (!header.is_object()) throw fail("header is not a JSON object");
-    return parse_entries(header);
+    return HeaderParser(name_).parse(text);
   }
 
   std::uint64_t data_size() const { return file_size_ - kLengthFieldBytes - header_bytes_; }
@@ -197,52 +404,17 @@ class CheckpointReader {
     read_exact(kLengthFieldBytes + header_bytes_ + entry.begin, out.raw_data(), entry.end - entry.begin);
   }
 
-  std::runtime_error fail(const std::string& problem) const { return checkpoint_error(path_, problem); }
+  std::runtime_error fail(const std::string& problem) const { return checkpoint_error(name_, problem); }
 
  private:
   void read_exact(std::uint64_t offset, void* out, std::uint64_t size) {
     if (size == 0) return;
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(size));
-    if (!in_ || static_cast<std::uint64_t>(in_.gcount()) != size)
+    if (!source_.read_at(offset, out, size))
       throw fail("could not read " + std::to_string(size) + " bytes at byte offset " + std::to_string(offset));
   }
 
-  std::uint64_t unsigned_field(const nlohmann::ordered_json& v, const std::string& what) const {
-    if (!v.is_number_unsigned()) throw fail(what + " must be a non-negative integer, got " + v.dump());
-    return v.get<std::uint64_t>();
-  }
-
-  std::vector<Entry> parse_entries(const nlohmann::ordered_json& header) const {
-    std::vector<Entry> entries;
-    for (const auto& [name, value] : header.items()) {
-      if (name == kMetadataKey) {
-        if (!value.is_object()) throw fail("\"__metadata__\" must be an object of strings");
-        for (const auto& [key, text] : value.items())
-          if (!text.is_string()) throw fail("\"__metadata__\" value for \"" + key + "\" is not a string");
-        continue;
-      }
-      const std::string where = "tensor '" + name + "'";
-      if (!value.is_object()) throw fail(where + " is not a JSON object");
-      for (const char* key : {"dtype", "shape", "data_offsets"})
-        if (!value.contains(key)) throw fail(where + " has no \"" + key + "\"");
-      const auto& dtype = value["dtype"];
-      const auto& shape = value["shape"];
-      const auto& offsets = value["data_offsets"];
-      if (!dtype.is_string()) throw fail(where + ": \"dtype\" must be a string");
-      if (!shape.is_array()) throw fail(where + ": \"shape\" must be an array");
-      if (!offsets.is_array() || offsets.size() != 2) throw fail(where + ": \"data_offsets\" must be [begin, end]");
-      Entry e{name, dtype.get<std::string>(), {}, 0, 0};
-      for (const auto& d : shape) e.shape.push_back(unsigned_field(d, where + " shape entry"));
-      e.begin = unsigned_field(offsets[0], where + " data_offsets begin");
-      e.end = unsigned_field(offsets[1], where + " data_offsets end");
-      entries.push_back(std::move(e));
-    }
-    return entries;
-  }
-
-  std::string path_;
-  std::ifstream in_;
+  std::string name_;
+  ByteSource& source_;
   std::uint64_t file_size_ = 0;
   std::uint64_t header_bytes_ = 0;
 };
@@ -258,9 +430,12 @@ void check_names(const CheckpointReader& reader, const std::vector<Entry>& entri
   for (const auto& e : entries)
     if (!params.count(e.name)) unexpected.push_back(e.name);
   if (missing.empty() && unexpected.empty()) return;
+  // A file may hold millions of names: the message lists the first few.
   auto join = [](const std::vector<std::string>& names) {
+    constexpr std::size_t kListed = 8;
     std::string s;
-    for (const auto& n : names) s += (s.empty() ? "'" : ", '") + n + "'";
+    for (std::size_t i = 0; i < std::min(names.size(), kListed); ++i) s += (i ? ", '" : "'") + shown(names[i]) + "'";
+    if (names.size() > kListed) s += " and " + std::to_string(names.size() - kListed) + " more";
     return s;
   };
   std::string problem = "names do not match the module:";
@@ -272,9 +447,9 @@ void check_names(const CheckpointReader& reader, const std::vector<Entry>& entri
 
 // dtype and shape as the parameter's; offsets span exactly dtype*shape bytes inside the buffer.
 void check_entry(const CheckpointReader& reader, const Entry& e, const Tensor& param) {
-  const std::string where = "tensor '" + e.name + "'";
+  const std::string where = "tensor '" + shown(e.name) + "'";
   const auto dtype = parse_dtype(e.dtype);
-  if (!dtype) throw reader.fail(where + " has unsupported dtype \"" + e.dtype + "\" (expected F32, F64 or I64)");
+  if (!dtype) throw reader.fail(where + " has unsupported dtype \"" + shown(e.dtype) + "\" (expected F32, F64 or I64)");
   if (*dtype != param.dtype())
     throw reader.fail(where + " has dtype " + e.dtype + " but the module's parameter is " + dtype_name(param.dtype()) +
                       " (" + safetensors_dtype(param.dtype()) + ")");
@@ -300,7 +475,7 @@ void check_coverage(const CheckpointReader& reader, std::vector<const Entry*> or
   const Entry* previous = nullptr;
   for (const Entry* e : order) {
     if (e->begin < expected)
-      throw reader.fail("tensors '" + previous->name + "' and '" + e->name + "' overlap at byte offset " +
+      throw reader.fail("tensors '" + shown(previous->name) + "' and '" + shown(e->name) + "' overlap at byte offset " +
                         std::to_string(e->begin) + " of the data buffer");
     if (e->begin > expected)
       throw reader.fail("gap in the data buffer: bytes " + std::to_string(expected) + " to " + std::to_string(e->begin) +
@@ -336,12 +511,14 @@ void save(const nn::Module& module, const std::string& path) {
   sync_directory_of(path);
 }
 
-void load(nn::Module& module, const std::string& path) {
-  CheckpointReader reader(path);
+namespace {
+
+void load_from(ByteSource& source, nn::Module& module, const std::string& name) {
+  CheckpointReader reader(source, name);
   const std::vector<Entry> entries = reader.read_header();
 
   std::map<std::string, Tensor> params;
-  for (auto& [name, t] : checkpoint_tensors(module)) params.emplace(name, t);
+  for (auto& [param_name, t] : checkpoint_tensors(module)) params.emplace(param_name, t);
   check_names(reader, entries, params);
   std::vector<const Entry*> order;
   for (const auto& e : entries) {
@@ -360,6 +537,18 @@ void load(nn::Module& module, const std::string& path) {
   }
   NoGradGuard no_grad;  // a load replaces values; it is no differentiable op
   for (auto& [param, values] : staged) param.copy_(values);  // bumps each parameter's version
+}
+
+}  // namespace
+
+void load(nn::Module& module, const std::string& path) {
+  FileSource file(path);
+  load_from(file, module, path);
+}
+
+void load_from_memory(nn::Module& module, std::span<const std::uint8_t> bytes, const std::string& name) {
+  MemorySource memory(bytes);
+  load_from(memory, module, name);
 }
 
 }  // namespace tapegrad

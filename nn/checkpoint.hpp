@@ -6,6 +6,8 @@
 // gaps), plus "__metadata__": {"format": "pt"}.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "module.hpp"
@@ -23,5 +25,9 @@ void save(const nn::Module& module, const std::string& path);
 // into temporaries before any parameter is written, so a failed load leaves `module` untouched.
 // Errors are std::runtime_error naming the file and the problem.
 void load(nn::Module& module, const std::string& path);
+
+// The same for a whole checkpoint file already in memory (received over the network, embedded, or
+// fed by a fuzzer); error messages name the checkpoint `name`.
+void load_from_memory(nn::Module& module, std::span<const std::uint8_t> bytes, const std::string& name = "<memory>");
 
 }  // namespace tapegrad

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "../fuzz/checkpoint_fuzz_entry.hpp"
 #include "../fuzz/idx_fuzz_entry.hpp"
 
 namespace {
@@ -47,4 +48,11 @@ TEST_CASE("fuzz corpus replay: idx_gzip (IDX data through a valid gzip stream)",
   const ReplayCounts counts = replay("idx_gzip", tapegrad::fuzz::fuzz_idx_gzip);
   CHECK(counts.parsed >= 8);
   CHECK(counts.rejected >= 3);
+}
+
+// The seeds hold 11 checkpoints that load (4 as saved, 7 laid out differently) and 7 rejected ones.
+TEST_CASE("fuzz corpus replay: checkpoint (safetensors files loaded into a fixed module)", "[checkpoint][fuzz]") {
+  const ReplayCounts counts = replay("checkpoint", tapegrad::fuzz::fuzz_checkpoint);
+  CHECK(counts.parsed >= 11);
+  CHECK(counts.rejected >= 7);
 }
