@@ -37,6 +37,6 @@ for target in "${targets[@]}"; do
   "$binary" "${limits[@]}" -max_total_time="$seconds" -runs="$(( runs > 0 ? runs : -1 ))" \
     -artifact_prefix="$findings/" "$work" "$corpus"
   # Keep only inputs that add coverage over what is already kept (seeds stay as they are).
-  "$binary" "${limits[@]}" -merge=1 "$corpus" "$work"
+  "$binary" "${limits[@]}" -merge=1 -use_counters=0 "$corpus" "$work"
   echo "== $target: kept corpus $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KB"
 done
