@@ -6,7 +6,8 @@
 
 namespace tapegrad::datasets {
 
-TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(data.detach()), targets_(targets.detach()) {
+// Validates before detaching: detach() on an undefined tensor would throw a less helpful message.
+TensorDataset::TensorDataset(Tensor data, Tensor targets) {
   if (!data.defined() || !targets.defined()) throw std::invalid_argument("TensorDataset: data and targets must be defined");
   if (data.dim() == 0 || targets.dim() == 0) {
     throw std::invalid_argument("TensorDataset: data and targets need a first dimension indexing the examples, got shapes " +
@@ -17,6 +18,8 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(data.detach())
                                 shape_str(data.shape()) + ") but targets has " + std::to_string(targets.size(0)) +
                                 " (shape " + shape_str(targets.shape()) + ")");
   }
+  data_ = data.detach();
+  targets_ = targets.detach();
 }
 
 Example TensorDataset::fetch(std::int64_t index) const { return {copy_row(data_, index), copy_row(targets_, index)}; }

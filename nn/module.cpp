@@ -37,8 +37,14 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 }
 
 void Module::train(bool on) {
-  training_ = on;
-  for (auto& [name, child] : children_) child->train(on);
+  // Iterative walk (no recursion), like collect(): the order does not matter here.
+  std::vector<Module*> stack{this};
+  while (!stack.empty()) {
+    Module* m = stack.back();
+    stack.pop_back();
+    m->training_ = on;
+    for (auto& [name, child] : m->children_) stack.push_back(child.get());
+  }
 }
 
 void Module::zero_grad(bool set_to_none) {

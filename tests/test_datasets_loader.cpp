@@ -122,7 +122,15 @@ TEST_CASE("DataLoader without a seed follows tapegrad::manual_seed", "[datasets]
   ds::DataLoader first(data, ds::DataLoaderOptions(8).shuffle(true));
   tg::manual_seed(7);
   ds::DataLoader second(data, ds::DataLoaderOptions(8).shuffle(true));
-  CHECK(epoch(first) == epoch(second));
+  tg::manual_seed(8);
+  ds::DataLoader third(data, ds::DataLoaderOptions(8).shuffle(true));
+  const auto order = flat(epoch(first));
+  CHECK(flat(epoch(second)) == order);
+  // Negative controls: a loader with a fixed internal seed would pass the check above too.
+  std::vector<std::int64_t> identity(50);
+  std::iota(identity.begin(), identity.end(), 0);
+  CHECK(order != identity);                 // it does shuffle
+  CHECK(flat(epoch(third)) != order);       // and the order follows the global seed
 }
 
 TEST_CASE("DataLoader owns a temporary dataset and serves MNIST-shaped batches", "[datasets]") {
@@ -167,6 +175,9 @@ TEST_CASE("TensorDataset validates its tensors and copies rows", "[datasets]") {
   CHECK_THROWS_MATCHES(ds::TensorDataset(tg::zeros({4, 3}), tg::zeros({5}, tg::kInt64)), std::invalid_argument,
                        Catch::Message("TensorDataset: data has 4 examples (shape [4, 3]) but targets has 5 (shape [5])"));
   CHECK_THROWS_AS(ds::TensorDataset(tg::scalar_tensor(1.0), tg::zeros({1})), std::invalid_argument);
+  const auto undefined_message = Catch::Message("TensorDataset: data and targets must be defined");
+  CHECK_THROWS_MATCHES(ds::TensorDataset(tg::Tensor(), tg::zeros({2})), std::invalid_argument, undefined_message);
+  CHECK_THROWS_MATCHES(ds::TensorDataset(tg::zeros({2, 3}), tg::Tensor()), std::invalid_argument, undefined_message);
   auto source = tg::zeros({2, 3});
   const ds::TensorDataset data(source, tg::zeros({2}, tg::kInt64));
   auto row = data.get(1).data;

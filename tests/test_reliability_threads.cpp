@@ -10,15 +10,23 @@ namespace nn = tapegrad::nn;
 
 namespace {
 
-// Trains a small classifier from seed `seed` and returns every parameter value afterwards.
-std::vector<float> train_small_model(std::uint64_t seed) {
+// Big enough to run every shared or per-thread fast path at once: the per-thread buffer cache
+// (buffers of 4 KiB and more), the multi-threaded GEMM (64x784x256 = 12.8M multiply-adds, above
+// the 1M threshold) and the multi-threaded SGD update (the 256x784 weight has 200,704 elements,
+// above 65,536). A toy model (8-16-3, batch 32) reaches none of them.
+constexpr std::int64_t kBatch = 64, kIn = 784, kHidden = 256, kClasses = 10;
+static_assert(kBatch * kIn * kHidden >= (std::int64_t{1} << 20), "first GEMM must be a parallel one");
+static_assert(kIn * kHidden >= (std::int64_t{1} << 16), "first weight must take the parallel SGD path");
+
+// Trains a classifier from seed `seed` and returns every parameter value afterwards.
+std::vector<float> train_model(std::uint64_t seed) {
   tg::manual_seed(seed);
-  nn::Sequential model(nn::Linear(8, 16), nn::ReLU(), nn::Linear(16, 3));
+  nn::Sequential model(nn::Linear(kIn, kHidden), nn::ReLU(), nn::Linear(kHidden, kClasses));
   nn::CrossEntropyLoss criterion;
-  tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(0.1).momentum(0.9));
-  const tg::Tensor x = tg::randn({32, 8});
-  const tg::Tensor y = tg::randint(0, 3, {32});
-  for (int step = 0; step < 200; ++step) {
+  tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(0.05).momentum(0.9));
+  const tg::Tensor x = tg::randn({kBatch, kIn});
+  const tg::Tensor y = tg::randint(0, kClasses, {kBatch});
+  for (int step = 0; step < 100; ++step) {
     optimizer.zero_grad();
     criterion(model(x), y).backward();
     optimizer.step();
@@ -34,13 +42,13 @@ std::vector<float> train_small_model(std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("two models train on two threads exactly as each does alone", "[reliability][threads]") {
-  const std::vector<float> alone_a = train_small_model(11);
-  const std::vector<float> alone_b = train_small_model(22);
+  const std::vector<float> alone_a = train_model(11);
+  const std::vector<float> alone_b = train_model(22);
   REQUIRE(alone_a != alone_b);
 
   std::vector<float> together_a, together_b;
-  std::thread ta([&] { together_a = train_small_model(11); });
-  std::thread tb([&] { together_b = train_small_model(22); });
+  std::thread ta([&] { together_a = train_model(11); });
+  std::thread tb([&] { together_b = train_model(22); });
   ta.join();
   tb.join();
   CHECK(together_a == alone_a);

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Checks the mnist example's command line, one scenario per call (registered in examples/CMakeLists.txt).
+# Usage: examples_cli.sh <train|eval|missing-data|help> <mnist binary> <data dir> <work dir>
+#   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row
+#   eval          --eval of the model saved by `train`: the same accuracy and a 10x10 confusion matrix
+#   missing-data  --data on a folder that does not exist: exit 1, a message naming it and how to get the data
+#   help          --help: exit 0 and every flag listed
+set -uo pipefail
+scenario=$1 mnist=$2 data=$3 work=$4
+
+fail() { echo "FAIL ($scenario): $*" >&2; exit 1; }
+
+# Runs the example, keeping its exit status, stdout and stderr.
+run() {
+  "$mnist" "$@" > "$work/$scenario.out" 2> "$work/$scenario.err"
+  status=$?
+  out=$(cat "$work/$scenario.out")
+  err=$(cat "$work/$scenario.err")
+}
+
+# The N in the last "accuracy on test set: N %" line of a text.
+accuracy_in() { grep -o 'accuracy on test set: [0-9.]* %' <<< "$1" | tail -n 1 | awk '{print $5}'; }
+
+mkdir -p "$work"
+case $scenario in
+  train)
+    rm -f "$work/m.safetensors" "$work/log.csv" "$work/train_accuracy"
+    run --data "$data" --epochs 1 --save "$work/m.safetensors" --log-csv "$work/log.csv"
+    [[ $status == 0 ]] || fail "exit status $status, stderr: $err"
+    grep -q '^accuracy on test set: [0-9.]* %' <<< "$out" || fail "no 'accuracy on test set:' line in: $out"
+    [[ -s $work/m.safetensors ]] || fail "no model written to $work/m.safetensors"
+    [[ -f $work/log.csv ]] || fail "no CSV log written to $work/log.csv"
+    [[ $(wc -l < "$work/log.csv") == 2 ]] || fail "the CSV log should have a header and one row: $(cat "$work/log.csv")"
+    header=$(sed -n 1p "$work/log.csv") row=$(sed -n 2p "$work/log.csv")
+    [[ $header == epoch,train_loss,test_accuracy,epoch_seconds,samples_per_second ]] || fail "CSV header: $header"
+    number='[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?'
+    [[ $row =~ ^1,$number,$number,$number,$number$ ]] || fail "CSV row for epoch 1: $row"
+    # The logged accuracy is the printed one (the CSV keeps more digits).
+    logged=$(cut -d, -f3 <<< "$row")
+    [[ $(printf '%.2f' "$logged") == $(accuracy_in "$out") ]] || fail "CSV accuracy $logged, printed $(accuracy_in "$out")"
+    accuracy_in "$out" > "$work/train_accuracy"
+    ;;
+  eval)
+    [[ -s $work/m.safetensors && -s $work/train_accuracy ]] || fail "run the train scenario first (ctest fixture)"
+    run --data "$data" --eval "$work/m.safetensors"
+    [[ $status == 0 ]] || fail "exit status $status, stderr: $err"
+    accuracy=$(accuracy_in "$out")
+    [[ -n $accuracy ]] || fail "no 'accuracy on test set:' line in: $out"
+    [[ $accuracy == $(cat "$work/train_accuracy") ]] || fail "evaluated $accuracy %, training reported $(cat "$work/train_accuracy") %"
+    grep -Eq '^ +0 +1 +2 +3 +4 +5 +6 +7 +8 +9$' <<< "$out" || fail "no confusion matrix header (columns 0-9) in: $out"
+    # Ten rows "digit count x10": every test image counted once, the diagonal gives the accuracy.
+    rows=$(grep -E '^ +[0-9]( +[0-9]+){10}$' <<< "$out")
+    [[ $(awk '{print $1}' <<< "$rows" | tr '\n' ' ') == '0 1 2 3 4 5 6 7 8 9 ' ]] || fail "confusion matrix rows: $rows"
+    read -r total diagonal < <(awk '{for (c = 2; c <= 11; ++c) {t += $c; if (c - 2 == $1) d += $c}} END {print t, d}' <<< "$rows")
+    [[ $total == 10000 ]] || fail "the confusion matrix counts $total images, the test set has 10000"
+    [[ $(awk -v d="$diagonal" 'BEGIN {printf "%.2f", 100 * d / 10000}') == "$accuracy" ]] \
+      || fail "the matrix's diagonal ($diagonal of 10000) disagrees with the accuracy $accuracy %"
+    ;;
+  missing-data)
+    missing=/nonexistent/tapegrad-mnist
+    run --data "$missing" --epochs 1
+    [[ $status == 1 ]] || fail "exit status $status (expected 1)"
+    for needle in "$missing" data/mnist scripts/download_mnist.sh; do
+      grep -qF -- "$needle" <<< "$err" || fail "stderr does not mention '$needle': $err"
+    done
+    ;;
+  help)
+    run --help
+    [[ $status == 0 ]] || fail "exit status $status"
+    for flag in --data --epochs --batch-size --lr --momentum --seed --threads --save --eval --log-csv --help; do
+      grep -qE -- "(^|[ ,])$flag( |$)" <<< "$out" || fail "--help does not list $flag: $out"
+    done
+    ;;
+  *) fail "unknown scenario (train, eval, missing-data, help)" ;;
+esac
+echo "ok ($scenario)"
