@@ -137,8 +137,14 @@ template <class Tensors> bool recording_needed(const Tensors& inputs) {
 bool needs_grad(const std::vector<Tensor>& inputs) { return recording_needed(inputs); }
 bool needs_grad(std::initializer_list<Tensor> inputs) { return recording_needed(inputs); }
 
-Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
-  if (!needs_grad(inputs)) return output;
+const Shape& Edge::shape() const { return producer ? producer->output_shape : leaf->shape; }
+Dtype Edge::dtype() const { return producer ? producer->output_dtype : leaf->dtype; }
+
+namespace {
+
+template <class Tensors>
+Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
+  if (!recording_needed(inputs)) return output;
   if (!output.is_floating_point())
     throw std::logic_error(name + ": an op with an integer output cannot be differentiable");
   // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
@@ -152,8 +158,6 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
   for (const auto& in : inputs) {
     Edge edge;
     if (in.defined() && in.requires_grad()) {
-      edge.shape = in.shape();
-      edge.dtype = in.dtype();
       if (in.is_leaf()) edge.leaf = in.impl_ptr();
       else edge.producer = in.impl()->grad_fn;
     }
@@ -170,6 +174,15 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
   if (anomaly_enabled)
     if (const char* bad = first_non_finite(output)) raise_anomaly(*node, "the forward output", bad);
   return Tensor(std::move(impl));
+}
+
+}  // namespace
+
+Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward) {
+  return record_inputs(std::move(name), inputs, output, std::move(backward));
+}
+Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
+  return record_inputs(std::move(name), inputs, output, std::move(backward));
 }
 
 namespace {
@@ -280,8 +293,8 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
           raise_anomaly(*node, "the backward's gradient for input " + std::to_string(i), bad);
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
-      if (!grads[i].defined() || (!e.producer && !e.leaf)) continue;
-      check_grad_matches(grads[i], e.shape, e.dtype, node->name);
+      if (!grads[i].defined() || !e.needs_grad()) continue;
+      check_grad_matches(grads[i], e.shape(), e.dtype(), node->name);
       if (e.producer) accumulate_pending(*e.producer, grads[i]);
       else accumulate_into_leaf(*e.leaf, std::move(grads[i]));
     }
@@ -309,7 +322,7 @@ std::string tape_dump() {
     s << "#" << n->sequence << " " << n->name << "(";
     for (std::size_t i = 0; i < n->inputs.size(); ++i) {
       const auto& e = n->inputs[i];
-      s << (i ? ", " : "") << (e.producer || e.leaf ? shape_str(e.shape) : std::string("-"));
+      s << (i ? ", " : "") << (e.needs_grad() ? shape_str(e.shape()) : std::string("-"));
     }
     s << ") -> " << shape_str(n->output_shape) << " " << dtype_name(n->output_dtype) << "\n";
   }

@@ -60,8 +60,10 @@ inline SavedTensor save(const Tensor& t) { return SavedTensor(t); }
 struct Edge {
   std::shared_ptr<Node> producer;     // set when the input is itself an op result
   std::shared_ptr<TensorImpl> leaf;   // set when the input is a leaf that requires grad
-  Shape shape;                        // the input's shape, to check the gradient we pass back
-  Dtype dtype = kFloat32;
+  bool needs_grad() const { return producer || leaf; }
+  // What the gradient passed back must look like (the producer's output, or the leaf as it is now).
+  const Shape& shape() const;
+  Dtype dtype() const;
 };
 
 // One tape entry.
@@ -109,6 +111,7 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // Records `output` as the result of op `name` on `inputs`. When recording is needed, returns a
 // tensor sharing output's storage that requires grad and carries the new tape entry; otherwise
 // returns output unchanged.
+Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
 
 // backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root).
