@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd.hpp"
+#include "ops/strided.hpp"
 #include "tensor.hpp"
 
 namespace tapegrad {
@@ -33,9 +34,7 @@ std::string pad_left(std::string s, std::size_t width) {
 class Printer {
  public:
   explicit Printer(const Tensor& t) : t_(t), floating_(t.is_floating_point()), summarize_(t.numel() > kThreshold) {
-    const Shape& shape = t.shape();
-    strides_.assign(shape.size(), 1);
-    for (std::size_t d = shape.size(); d-- > 1;) strides_[d - 1] = strides_[d] * shape[d];
+    strides_ = detail::contiguous_strides(t.shape());
     choose_format();
   }
 

@@ -112,19 +112,9 @@ Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 namespace {
 
-// Views x as (outer, n, inner) around dim and finds the first maximal element of each line
-// (NaN counts as maximal, as in PyTorch).
-struct Lines {
-  std::int64_t outer = 1, n = 1, inner = 1;
-  Lines(const Tensor& x, std::int64_t dim) {
-    for (std::int64_t i = 0; i < x.dim(); ++i) {
-      if (i < dim) outer *= x.shape()[i];
-      else if (i > dim) inner *= x.shape()[i];
-    }
-    n = x.dim() == 0 ? 1 : x.shape()[dim];
-  }
-};
+using detail::Lines;
 
+// The first maximal element of each line of x around a dim (NaN counts as maximal, as in PyTorch).
 Tensor argmax_lines(const Tensor& x, const Lines& l) {
   Tensor idx = empty({l.outer * l.inner}, kInt64);
   std::int64_t* pi = idx.data<std::int64_t>();
@@ -133,9 +123,9 @@ Tensor argmax_lines(const Tensor& x, const Lines& l) {
     const T* px = x.data<T>();
     for (std::int64_t o = 0; o < l.outer; ++o)
       for (std::int64_t i = 0; i < l.inner; ++i) {
-        const T* line = px + o * l.n * l.inner + i;
+        const T* line = px + o * l.len * l.inner + i;
         std::int64_t best = 0;
-        for (std::int64_t k = 1; k < l.n; ++k) {
+        for (std::int64_t k = 1; k < l.len; ++k) {
           const T v = line[k * l.inner], b = line[best * l.inner];
           if (b != b) break;                 // a NaN already won
           if (v != v || v > b) best = k;
@@ -160,14 +150,14 @@ Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
   dim = wrap_dim(dim, x.dim());
   if (x.dim() > 0 && x.shape()[dim] == 0)
     throw std::invalid_argument("argmax(): Expected reduction dim " + std::to_string(dim) + " to have non-zero size.");
-  return argmax_lines(x, Lines(x, dim)).reshape(reduced_shape(x, dim, keepdim));
+  return argmax_lines(x, Lines::around(x.shape(), dim)).reshape(reduced_shape(x, dim, keepdim));
 }
 
 std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
   dim = wrap_dim(dim, x.dim());
   if (x.dim() > 0 && x.shape()[dim] == 0)
     throw std::invalid_argument("max(): Expected reduction dim " + std::to_string(dim) + " to have non-zero size.");
-  const Lines l(x, dim);
+  const Lines l = Lines::around(x.shape(), dim);
   const Tensor idx = argmax_lines(x, l);
   Tensor values = empty({l.outer * l.inner}, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
@@ -177,7 +167,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
     T* pv = values.data<T>();
     for (std::int64_t o = 0; o < l.outer; ++o)
       for (std::int64_t i = 0; i < l.inner; ++i)
-        pv[o * l.inner + i] = px[(o * l.n + pi[o * l.inner + i]) * l.inner + i];
+        pv[o * l.inner + i] = px[(o * l.len + pi[o * l.inner + i]) * l.inner + i];
   });
   const Shape out_shape = reduced_shape(x, dim, keepdim);
   values = values.reshape(out_shape);
@@ -192,7 +182,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
       T* pd = dx.data<T>();
       for (std::int64_t o = 0; o < l.outer; ++o)
         for (std::int64_t i = 0; i < l.inner; ++i)
-          pd[(o * l.n + pi[o * l.inner + i]) * l.inner + i] += pg[o * l.inner + i];
+          pd[(o * l.len + pi[o * l.inner + i]) * l.inner + i] += pg[o * l.inner + i];
     });
     return Grads{dx};
   });
@@ -203,7 +193,7 @@ Tensor max(const Tensor& x) {
   if (x.numel() == 0)
     throw std::invalid_argument("max(): Expected reduction dim to be specified for input.numel() == 0.");
   const Tensor flat = x.detach().reshape({-1});
-  const std::int64_t at = argmax_lines(flat, Lines(flat, 0)).data<std::int64_t>()[0];
+  const std::int64_t at = argmax_lines(flat, Lines::around(flat.shape(), 0)).data<std::int64_t>()[0];
   Tensor value = index_select(flat, 0, full({1}, static_cast<double>(at), kInt64)).reshape({});
   return record("max", {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when

@@ -92,8 +92,8 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
     used[static_cast<std::size_t>(perm[i])] = true;
   }
   // Output element i reads x at the position given by x's contiguous strides, permuted.
-  detail::Strides x_strides(nd), src(nd);
-  for (std::size_t i = nd, step = 1; i-- > 0;) { x_strides[i] = static_cast<std::int64_t>(step); step *= static_cast<std::size_t>(x.shape()[i]); }
+  const detail::Strides x_strides = detail::contiguous_strides(x.shape());
+  detail::Strides src(nd);
   Shape out_shape(nd);
   for (std::size_t i = 0; i < nd; ++i) {
     out_shape[i] = x.shape()[static_cast<std::size_t>(perm[i])];
@@ -134,17 +134,6 @@ void check_index(const Tensor& index, const char* op) {
     throw std::invalid_argument(std::string(op) + "(): Expected dtype int64 for index, but got " + dtype_name(index.dtype()));
 }
 
-// (outer, n, inner) view around `dim`.
-struct Around {
-  std::int64_t outer = 1, inner = 1;
-  Around(const Shape& s, std::int64_t dim) {
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(s.size()); ++i) {
-      if (i < dim) outer *= s[static_cast<std::size_t>(i)];
-      else if (i > dim) inner *= s[static_cast<std::size_t>(i)];
-    }
-  }
-};
-
 // Indices must lie in [0, size): negative ones are rejected, as PyTorch's gather and index_select do
 // (wrapping them would silently turn a bad label into a valid one).
 std::int64_t checked_position(std::int64_t v, std::int64_t size, std::int64_t dim) {
@@ -169,12 +158,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
                                   shape_str(x.shape()) + " apart from dimension " + std::to_string(dim));
   // Element e of index at (.., k, ..) reads x at the same coordinates with dim replaced by index[e].
   const Shape& is = index.shape();
-  const detail::Strides xs_full = [&] {
-    detail::Strides s(x.shape().size());
-    std::int64_t step = 1;
-    for (std::size_t i = s.size(); i-- > 0;) { s[i] = step; step *= x.shape()[i]; }
-    return s;
-  }();
+  const detail::Strides xs_full = detail::contiguous_strides(x.shape());
   detail::Strides xs = xs_full;
   if (x.dim() > 0) xs[static_cast<std::size_t>(dim)] = 0;  // the index supplies this coordinate (0-d: no dims)
   std::vector<std::int64_t> positions(static_cast<std::size_t>(index.numel()));
@@ -215,7 +199,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   for (std::int64_t j = 0; j < k; ++j) rows[static_cast<std::size_t>(j)] = checked_position(index.data<std::int64_t>()[j], size, dim);
   Shape out_shape = x.shape();
   if (!out_shape.empty()) out_shape[dim] = k;
-  const Around a(x.shape(), dim);
+  const detail::Lines a = detail::Lines::around(x.shape(), dim);
   Tensor y = empty(out_shape, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);

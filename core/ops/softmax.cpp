@@ -8,6 +8,7 @@
 #include "../kernels/softmax.hpp"
 #include "../ops.hpp"
 #include "../threads.hpp"
+#include "strided.hpp"
 
 namespace tapegrad {
 
@@ -17,21 +18,9 @@ using Grads = std::vector<Tensor>;
 
 namespace {
 
-// x seen around `dim` as a contiguous (outer, len, inner) block: normalising along dim works on
-// outer·inner lines of len values, stride inner. A 0-d tensor is one line of one value.
-struct Lines {
-  std::int64_t outer = 1, len = 1, inner = 1;
-};
-
-Lines lines_around(const Tensor& x, std::int64_t dim) {
-  Lines l;
-  if (x.dim() == 0) return l;
-  const Shape& s = x.shape();
-  l.outer = shape_numel(Shape(s.begin(), s.begin() + dim));
-  l.len = s[dim];
-  l.inner = shape_numel(Shape(s.begin() + dim + 1, s.end()));
-  return l;
-}
+// Normalising along dim works on the outer·inner lines of len values around it (strided.hpp).
+using detail::Lines;
+Lines lines_around(const Tensor& x, std::int64_t dim) { return Lines::around(x.shape(), dim); }
 
 // Runs f(part, offset) over consecutive runs of outer blocks, on the kernel threads when there is
 // enough work (from 64K values: a 4096x1000 log_softmax runs 1.7x faster on 2 cores). Blocks are

@@ -12,6 +12,33 @@ namespace tapegrad::detail {
 
 using Strides = std::vector<std::int64_t>;
 
+// Row-major strides of a contiguous `shape`.
+inline Strides contiguous_strides(const Shape& shape) {
+  Strides s(shape.size());
+  std::int64_t step = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    s[i] = step;
+    step *= shape[i];
+  }
+  return s;
+}
+
+// A contiguous tensor seen around one dim as (outer, len, inner): outer·inner lines of len values,
+// stride inner, along which reductions, softmax and indexing work. A 0-d tensor is one line of one.
+struct Lines {
+  std::int64_t outer = 1, len = 1, inner = 1;
+  static Lines around(const Shape& shape, std::int64_t dim) {
+    Lines l;
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
+      const std::int64_t d = shape[static_cast<std::size_t>(i)];
+      if (i < dim) l.outer *= d;
+      else if (i == dim) l.len = d;
+      else l.inner *= d;
+    }
+    return l;
+  }
+};
+
 // Strides of a contiguous `shape` seen through the larger broadcast shape `out`
 // (right-aligned; 0 where `shape` has size 1 or no dimension).
 inline Strides broadcast_strides(const Shape& shape, const Shape& out) {
