@@ -54,6 +54,9 @@ Tensor isnan(const Tensor& x);
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 // Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
+// x repeated along broadcast dimensions to fill `shape` (a copy; torch.broadcast_to). Differentiable:
+// the gradient is sum_to the input's shape.
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
 
 // ---- activations (core/ops/activation.cpp) ----
 Tensor relu(const Tensor& x);

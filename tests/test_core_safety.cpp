@@ -93,3 +93,14 @@ TEST_CASE("gradcheck refuses float32 inputs at float64 step sizes", "[core][safe
   CHECK_THROWS_WITH(tg::gradcheck(f, {x}), Contains("float32") && Contains("float64"));
   CHECK(tg::gradcheck(f, {x}, tg::GradcheckOptions().eps(1e-2).rtol(1e-2).atol(1e-3)));
 }
+
+TEST_CASE("broadcast_to repeats values and sums gradients back", "[core]") {
+  tg::Tensor x = tg::tensor({{1}, {2}}, tg::kFloat64).requires_grad_();  // (2, 1)
+  const tg::Tensor y = tg::broadcast_to(x, {3, 2, 4});
+  CHECK(y.shape() == tg::Shape{3, 2, 4});
+  CHECK(y.data<double>()[4] == 2.0);  // [0][1][0]
+  CHECK(tg::gradcheck([](const std::vector<tg::Tensor>& in) { return tg::broadcast_to(in[0], {3, 2, 4}); }, {x}));
+  CHECK(tg::broadcast_to(x, {2, 3}).shape() == tg::Shape{2, 3});
+  CHECK_THROWS_WITH(tg::broadcast_to(x, {3, 3}), Contains("[2, 1]") && Contains("[3, 3]"));
+  CHECK_THROWS_WITH(tg::broadcast_to(tg::ones({2, 2}), {2}), Contains("cannot be broadcast"));
+}

@@ -65,7 +65,7 @@ Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
 }
 
 // Repeats g (of a shape that broadcasts to `shape`) to fill `shape`.
-Tensor broadcast_to(const Tensor& g, const Shape& shape) {
+Tensor repeat_to(const Tensor& g, const Shape& shape) {
   Tensor out = empty(shape, g.dtype());
   dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -78,6 +78,15 @@ Tensor broadcast_to(const Tensor& g, const Shape& shape) {
 }
 
 }  // namespace
+
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  if (shape.size() < x.shape().size() || broadcast_shapes(x.shape(), shape) != shape)
+    throw std::invalid_argument("broadcast_to: the shape " + shape_str(x.shape()) + " cannot be broadcast to " +
+                                shape_str(shape));
+  return record("broadcast_to", {x}, repeat_to(x, shape),
+                [from = x.shape()](const Tensor& g) { return Grads{sum_to(g, from)}; });
+}
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
@@ -93,7 +102,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
   Tensor y = sum_keepdim(x, keep);
   if (!keepdim) y = y.detach().reshape(drop_reduced(x.shape(), mask));
   return record("sum", {x}, y, [shape = x.shape(), keep](const Tensor& g) {
-    return Grads{broadcast_to(g.reshape(keep), shape)};
+    return Grads{repeat_to(g.reshape(keep), shape)};
   });
 }
 

@@ -57,7 +57,7 @@ Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, con
     throw std::invalid_argument(std::string(op) + ": " + what + " of shape " + shape_str(t.shape()) +
                                 " would enlarge the loss of shape " + shape_str(shape));
   NoGradGuard no_grad;
-  return add(zeros(shape, t.dtype()), t.detach());
+  return broadcast_to(t.detach(), shape);
 }
 
 }  // namespace nn::detail
