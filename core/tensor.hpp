@@ -21,8 +21,9 @@ std::int64_t shape_numel(const Shape& shape);
 // Maps a possibly negative dim into [0, ndim), with PyTorch's error text when out of range.
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim);
 
-// 64-byte aligned bytes shared by a tensor and its views (reshape, detach). `version` counts
-// in-place writes so autograd can tell when a value it saved was changed behind its back.
+// Bytes shared by a tensor and its views (reshape, detach): 64-byte aligned on the heap, 16-byte
+// aligned when inline (kernels load unaligned). `version` counts in-place writes so autograd can
+// tell when a value it saved was changed behind its back.
 struct Storage {
   explicit Storage(std::size_t nbytes);
   ~Storage();
@@ -36,7 +37,7 @@ struct Storage {
   // Small tensors (scalars, tiny vectors) live inside the Storage object: no separate allocation,
   // and no flood of small aligned allocations fragmenting the heap.
   static constexpr std::size_t kInlineBytes = 64;
-  alignas(64) std::byte inline_bytes_[kInlineBytes];
+  alignas(16) std::byte inline_bytes_[kInlineBytes];  // 16, not 64: keeps Storage an ordinary allocation
 };
 
 namespace autograd { struct Node; }
