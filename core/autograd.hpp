@@ -14,22 +14,25 @@
 
 namespace tapegrad {
 
+// Sets a thread-local mode (GradMode, autograd::AnomalyMode) to kValue for a scope, restoring the
+// previous value when the scope ends.
+template <class Mode, bool kValue> class ModeGuard {
+ public:
+  ModeGuard() : previous_(Mode::is_enabled()) { Mode::set_enabled(kValue); }
+  ~ModeGuard() { Mode::set_enabled(previous_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Grad mode: a thread-local flag. Ops record only when it is on and an input requires grad.
 struct GradMode {
   static bool is_enabled();
   static void set_enabled(bool enabled);
 };
-
-class NoGradGuard {
- public:
-  NoGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
-  ~NoGradGuard() { GradMode::set_enabled(previous_); }
-  NoGradGuard(const NoGradGuard&) = delete;
-  NoGradGuard& operator=(const NoGradGuard&) = delete;
-
- private:
-  bool previous_;
-};
+using NoGradGuard = ModeGuard<GradMode, false>;
 
 namespace autograd {
 
@@ -89,16 +92,7 @@ struct AnomalyMode {
   static void set_enabled(bool enabled);
 };
 
-class DetectAnomalyGuard {
- public:
-  DetectAnomalyGuard() : previous_(AnomalyMode::is_enabled()) { AnomalyMode::set_enabled(true); }
-  ~DetectAnomalyGuard() { AnomalyMode::set_enabled(previous_); }
-  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
-  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
-
- private:
-  bool previous_;
-};
+using DetectAnomalyGuard = ModeGuard<AnomalyMode, true>;
 
 struct AnomalyError : std::runtime_error {
   using std::runtime_error::runtime_error;
