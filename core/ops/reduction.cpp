@@ -201,9 +201,13 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
 Tensor max(const Tensor& x) {
   if (x.numel() == 0)
     throw std::invalid_argument("max(): Expected reduction dim to be specified for input.numel() == 0.");
-  const Tensor flat = x.detach().reshape({-1});
-  const std::int64_t at = argmax_lines(flat, Lines::around(flat.shape(), 0)).data<std::int64_t>()[0];
-  Tensor value = index_select(flat, 0, full({1}, static_cast<double>(at), kInt64)).reshape({});
+  // x is contiguous: its flat layout is one line of numel values.
+  const std::int64_t at = argmax_lines(x, Lines{1, x.numel(), 1}).data<std::int64_t>()[0];
+  Tensor value = empty({}, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    value.data<T>()[0] = x.data<T>()[at];
+  });
   return record("max", {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
     // the maximum is NaN) gets an equal share of the gradient.
