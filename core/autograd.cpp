@@ -187,11 +187,15 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
 
 namespace {
 
-void check_grad_matches(const Tensor& g, const Shape& shape, Dtype dtype, const std::string& op) {
-  if (g.shape() != shape || g.dtype() != dtype)
-    throw std::logic_error("backward of '" + op + "' returned a gradient of shape " + shape_str(g.shape()) + " (" +
-                           dtype_name(g.dtype()) + ") for an input of shape " + shape_str(shape) + " (" +
-                           dtype_name(dtype) + ")");
+// The one check of a gradient against the input it flows to. A leaf is compared as it is now, so a
+// leaf replaced (set_data, Module::to) since the forward pass is caught here too.
+void check_grad_matches(const Tensor& g, const Edge& e, const std::string& op) {
+  if (g.shape() == e.shape() && g.dtype() == e.dtype()) return;
+  const std::string got = shape_str(g.shape()) + " (" + dtype_name(g.dtype()) + ")";
+  const std::string want = shape_str(e.shape()) + " (" + dtype_name(e.dtype()) + ")";
+  // For a leaf, either the op's backward is wrong or the leaf changed after the forward pass.
+  throw std::logic_error("backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " +
+                         want + (e.leaf ? " (a leaf: was it replaced by set_data or Module::to after the forward pass?)" : ""));
 }
 
 // A gradient no other handle or view shares can become .grad as it is, without a copy.
@@ -199,11 +203,8 @@ bool exclusively_owned(const Tensor& g) {
   return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn;
 }
 
+// g has been checked against the leaf (check_grad_matches, or the root's gradient argument).
 void accumulate_into_leaf(TensorImpl& leaf, Tensor g) {
-  if (g.shape() != leaf.shape || g.dtype() != leaf.dtype)  // the leaf changed (set_data) since the forward
-    throw std::logic_error("backward: a gradient of shape " + shape_str(g.shape()) + " (" + dtype_name(g.dtype()) +
-                           ") reached a leaf that is now " + shape_str(leaf.shape) + " (" + dtype_name(leaf.dtype) +
-                           "); was it replaced by set_data or Module::to after the forward pass?");
   if (!leaf.grad) {
     // .grad must be a private buffer: later accumulations write into it in place.
     leaf.grad = exclusively_owned(g) ? g.impl_ptr() : g.clone().impl_ptr();
@@ -294,7 +295,7 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
       if (!grads[i].defined() || !e.needs_grad()) continue;
-      check_grad_matches(grads[i], e.shape(), e.dtype(), node->name);
+      check_grad_matches(grads[i], e, node->name);
       if (e.producer) accumulate_pending(*e.producer, grads[i]);
       else accumulate_into_leaf(*e.leaf, std::move(grads[i]));
     }

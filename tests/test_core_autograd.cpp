@@ -189,7 +189,8 @@ TEST_CASE("tape: a custom op's backward must return gradients of the right shape
   });
   CHECK_THROWS_MATCHES(bad_shape.sum().backward(), std::logic_error,
                        Message("backward of 'bad_shape' returned a gradient of shape [3] (float64) for an input of "
-                               "shape [2] (float64)"));
+                               "shape [2] (float64) (a leaf: was it replaced by set_data or Module::to after the "
+                               "forward pass?)"));
   tg::Tensor bad_count = ag::record("bad_count", {x}, x.detach().clone(),
                                     [](const tg::Tensor& g) { return std::vector<tg::Tensor>{g, g}; });
   CHECK_THROWS_WITH(bad_count.sum().backward(), "backward of 'bad_count' returned 2 gradients for 1 inputs");

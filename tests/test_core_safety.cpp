@@ -104,3 +104,14 @@ TEST_CASE("broadcast_to repeats values and sums gradients back", "[core]") {
   CHECK_THROWS_WITH(tg::broadcast_to(x, {3, 3}), Contains("[2, 1]") && Contains("[3, 3]"));
   CHECK_THROWS_WITH(tg::broadcast_to(tg::ones({2, 2}), {2}), Contains("cannot be broadcast"));
 }
+
+TEST_CASE("a leaf replaced by set_data that no op saved is caught when its gradient arrives", "[core][safety]") {
+  tg::Tensor a = tg::ones({2}).requires_grad_();
+  tg::Tensor loss = tg::sum(a + tg::ones({2}));  // add saves nothing
+  {
+    tg::NoGradGuard no_grad;
+    a.set_data(tg::ones({3}));
+  }
+  CHECK_THROWS_WITH(loss.backward(), Contains("for an input of shape [3]") && Contains("set_data"));
+  CHECK_FALSE(a.grad().defined());
+}
