@@ -44,9 +44,9 @@ void count_items(benchmark::State& state, std::int64_t rows, std::int64_t cols) 
 
 using RowsKernel = void (*)(const float*, float*, std::int64_t, std::int64_t);
 using RowsBackward = void (*)(const float*, const float*, float*, std::int64_t, std::int64_t);
-using CeForward = void (*)(const float*, float*, float*, std::int64_t, std::int64_t, const k::CrossEntropyArgs<float>&);
+using CeForward = void (*)(const float*, float*, float*, std::int64_t, std::int64_t, const k::RowTargets<float>&);
 using CeBackward = void (*)(const float*, const float*, const float*, float*, std::int64_t, std::int64_t,
-                            const k::CrossEntropyArgs<float>&);
+                            const k::RowTargets<float>&);
 
 // log_softmax forward, then its backward from an upstream gradient.
 void log_softmax_fwd_bwd(benchmark::State& state, RowsKernel forward, RowsBackward backward) {
@@ -69,8 +69,8 @@ void cross_entropy_fwd_bwd(benchmark::State& state, CeForward forward, CeBackwar
   const auto target = random_targets(rows, cols, 3);
   const std::vector<float> grad(static_cast<std::size_t>(rows), 1.0f / static_cast<float>(rows));  // mean
   std::vector<float> loss(grad.size()), lse(grad.size()), dx(x.size());
-  k::CrossEntropyArgs<float> args;
-  args.target = target.data();
+  k::RowTargets<float> args;
+  args.index = target.data();
   for (auto _ : state) {
     forward(x.data(), loss.data(), lse.data(), rows, cols, args);
     backward(x.data(), lse.data(), grad.data(), dx.data(), rows, cols, args);

@@ -25,8 +25,8 @@ enum class Mode { kRecordBackward, kRecordOnly, kNoGrad };
 struct Chain {
   tg::Tensor x, w, seed;
   explicit Chain(std::int64_t numel)
-      : x(tg::full({numel}, 1.0, tg::TensorOptions().requires_grad())),
-        w(tg::full({numel}, 1.0001, tg::TensorOptions().requires_grad())),
+      : x(tg::full({numel}, 1.0, tg::TensorOptions().requires_grad(true))),
+        w(tg::full({numel}, 1.0001, tg::TensorOptions().requires_grad(true))),
         seed(tg::ones({numel})) {}
 
   tg::Tensor forward(Op op) const {

@@ -113,12 +113,12 @@ SavedTensor::SavedTensor(const Tensor& t)
 
 const Tensor& SavedTensor::get() const {
   if (value_.defined() && (value_.impl()->storage != storage_ || value_.dtype() != dtype_))
-    throw std::logic_error(
+    throw std::runtime_error(
         "one of the variables needed for gradient computation was replaced (set_data or Module::to) after it was "
         "saved: it is now a " + std::string(dtype_name(value_.dtype())) + " tensor of shape " +
         shape_str(value_.shape()) + "; run the forward pass again");
   if (value_.defined() && value_.version() != version_)
-    throw std::logic_error(
+    throw std::runtime_error(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         "a tensor of shape " + shape_str(value_.shape()) + " is at version " + std::to_string(value_.version()) +
         "; expected version " + std::to_string(version_) + " instead");
@@ -146,7 +146,7 @@ template <class Tensors>
 Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
   if (!recording_needed(inputs)) return output;
   if (!output.is_floating_point())
-    throw std::logic_error(name + ": an op with an integer output cannot be differentiable");
+    throw std::runtime_error(name + ": an op with an integer output cannot be differentiable");
   // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
   // until compaction; separately, a dead entry holds only the control block.
   std::shared_ptr<Node> node(new Node);
@@ -184,6 +184,12 @@ Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tens
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
   return record_inputs(std::move(name), inputs, output, std::move(backward));
 }
+Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward) {
+  return record_inputs(op_name(op), inputs, output, std::move(backward));
+}
+Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
+  return record_inputs(op_name(op), inputs, output, std::move(backward));
+}
 
 namespace {
 
@@ -194,7 +200,7 @@ void check_grad_matches(const Tensor& g, const Edge& e, const std::string& op) {
   const std::string got = shape_str(g.shape()) + " (" + dtype_name(g.dtype()) + ")";
   const std::string want = shape_str(e.shape()) + " (" + dtype_name(e.dtype()) + ")";
   // For a leaf, either the op's backward is wrong or the leaf changed after the forward pass.
-  throw std::logic_error("backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " +
+  throw std::runtime_error("backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " +
                          want + (e.leaf ? " (a leaf: was it replaced by set_data or Module::to after the forward pass?)" : ""));
 }
 
@@ -226,10 +232,10 @@ void replay(const std::vector<Node*>& order, bool retain_graph);
 
 void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
   if (!root.requires_grad())
-    throw std::logic_error("element 0 of tensors does not require grad and does not have a grad_fn");
+    throw std::runtime_error("element 0 of tensors does not require grad and does not have a grad_fn");
   Tensor seed = gradient;
   if (!seed.defined()) {
-    if (root.numel() != 1) throw std::logic_error("grad can be implicitly created only for scalar outputs");
+    if (root.numel() != 1) throw std::runtime_error("grad can be implicitly created only for scalar outputs");
     seed = ones_like(root);
   }
   if (seed.shape() != root.shape() || seed.dtype() != root.dtype())
@@ -273,10 +279,10 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
   for (Node* node : order) {
     if (!node->pending_grad.defined()) continue;
     if (node->released)
-      throw std::logic_error(
+      throw std::runtime_error(
           "Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward(). "
-          "Specify retain_graph=true if you need to backward through the graph a second time (op '" +
+          "Specify retain_graph = true if you need to backward through the graph a second time (op '" +
           node->name + "').");
     Tensor g = std::move(node->pending_grad);
     node->pending_grad = Tensor();
@@ -286,7 +292,7 @@ void replay(const std::vector<Node*>& order, bool retain_graph) {
     }
     std::vector<Tensor> grads = node->backward(g);
     if (grads.size() != node->inputs.size())
-      throw std::logic_error("backward of '" + node->name + "' returned " + std::to_string(grads.size()) +
+      throw std::runtime_error("backward of '" + node->name + "' returned " + std::to_string(grads.size()) +
                              " gradients for " + std::to_string(node->inputs.size()) + " inputs");
     if (anomaly_enabled)
       for (std::size_t i = 0; i < grads.size(); ++i)

@@ -1,5 +1,8 @@
-// The tape: a thread-local record of differentiable ops in execution order, replayed in reverse by
-// backward(). Built-in ops and user-defined ops record themselves through the same `record` call.
+// Autograd: every differentiable op run in grad mode records one entry (a Node) through `record`,
+// built-in and user-defined ops alike. Each entry links to the entries that produced its inputs;
+// backward() collects the entries reachable from the root along those links and runs them in reverse
+// execution order (by sequence number). The thread-local tape lists the entries in execution order
+// for inspection (tape_size, tape_dump) and so dead entries can be reclaimed.
 #pragma once
 
 #include <atomic>
@@ -10,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "op_list.hpp"
 #include "tensor.hpp"
 
 namespace tapegrad {
@@ -40,7 +44,8 @@ namespace autograd {
 // inputs were given to `record` (an undefined Tensor means "no gradient for this input").
 // Runs with grad mode off. It must capture saved values with `save()` (or .detach()), never the
 // output handle itself, so the graph has no cycles.
-using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+using Grads = std::vector<Tensor>;
+using BackwardFn = std::function<Grads(const Tensor& grad_output)>;
 
 // A value kept for backward, with the version it had when saved: reading it after an in-place
 // change raises instead of silently computing a wrong gradient.
@@ -105,8 +110,11 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // Records `output` as the result of op `name` on `inputs`. When recording is needed, returns a
 // tensor sharing output's storage that requires grad and carries the new tape entry; otherwise
 // returns output unchanged.
+// User-defined ops give their own name; built-in ops name themselves from the op list (op_list.hpp).
 Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
+Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
+Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
 
 // backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root).
 void backward(const Tensor& root, const Tensor& gradient = {}, bool retain_graph = false);

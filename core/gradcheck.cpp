@@ -29,9 +29,12 @@ void set(Tensor& t, std::int64_t i, double v) {
   else t.data<float>()[i] = static_cast<float>(v);
 }
 
+// A copy of fn's output: a view op's output shares the input's storage, which the next
+// perturbation would change under it.
 Tensor evaluate(const GradcheckFn& fn, const std::vector<Tensor>& inputs) {
   NoGradGuard no_grad;
-  return fn(inputs).detach().to(kFloat64);
+  const Tensor out = fn(inputs);
+  return out.dtype() == kFloat64 ? out.clone() : out.to(kFloat64);
 }
 
 }  // namespace
@@ -50,9 +53,9 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
     check_floating(in.dtype(), "gradcheck");
     // Central differences at eps 1e-6 are mostly rounding noise in float32: refuse rather than
     // fail correct ops at random (PyTorch warns).
-    if (in.dtype() == kFloat32 && options.eps_ < 1e-4)
+    if (in.dtype() == kFloat32 && options.eps() < 1e-4)
       throw std::invalid_argument(
-          "gradcheck: a float32 input cannot be checked at eps " + std::to_string(options.eps_) +
+          "gradcheck: a float32 input cannot be checked at eps " + std::to_string(options.eps()) +
           "; use float64 inputs (x.to(kFloat64)), or eps ~1e-2 with rtol 1e-2 and atol 1e-3");
   }
   std::vector<std::vector<std::vector<double>>> analytic(inputs.size());  // [input][out][elem]
@@ -80,15 +83,15 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
     Tensor& x = work[i];
     for (std::int64_t e = 0; e < x.numel(); ++e) {
       const double original = get(x, e);
-      set(x, e, original + options.eps_);
+      set(x, e, original + options.eps());
       const Tensor plus = evaluate(fn, work);
-      set(x, e, original - options.eps_);
+      set(x, e, original - options.eps());
       const Tensor minus = evaluate(fn, work);
       set(x, e, original);
       for (std::int64_t o = 0; o < n_out; ++o) {
-        const double numeric = (plus.data<double>()[o] - minus.data<double>()[o]) / (2 * options.eps_);
+        const double numeric = (plus.data<double>()[o] - minus.data<double>()[o]) / (2 * options.eps());
         const double a = analytic[i][static_cast<std::size_t>(o)][static_cast<std::size_t>(e)];
-        const double excess = std::abs(a - numeric) - (options.atol_ + options.rtol_ * std::abs(numeric));
+        const double excess = std::abs(a - numeric) - (options.atol() + options.rtol() * std::abs(numeric));
         const bool bad = excess > 0 || std::isnan(a) != std::isnan(numeric);
         if (bad && (!any || excess > worst_excess || std::isnan(excess))) {
           any = true;
@@ -103,9 +106,9 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   msg.precision(10);
   msg << "Jacobian mismatch for output " << worst.output_index << " with respect to input " << worst.input
       << ", element " << worst.index << ": numerical " << worst.numeric << " vs analytical " << worst.analytic
-      << " (eps " << options.eps_ << ", atol " << options.atol_ << ", rtol " << options.rtol_ << ")";
+      << " (eps " << options.eps() << ", atol " << options.atol() << ", rtol " << options.rtol() << ")";
   worst.message = msg.str();
-  if (options.raise_exception_) throw GradcheckError(worst);
+  if (options.raise_exception()) throw GradcheckError(worst);
   return worst;
 }
 

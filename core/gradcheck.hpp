@@ -7,19 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "arg.hpp"
 #include "tensor.hpp"
 
 namespace tapegrad {
 
 struct GradcheckOptions {
-  double eps_ = 1e-6;
-  double atol_ = 1e-5;
-  double rtol_ = 1e-3;
-  bool raise_exception_ = true;  // throw GradcheckError on failure (PyTorch's default)
-  GradcheckOptions& eps(double v) { eps_ = v; return *this; }
-  GradcheckOptions& atol(double v) { atol_ = v; return *this; }
-  GradcheckOptions& rtol(double v) { rtol_ = v; return *this; }
-  GradcheckOptions& raise_exception(bool v) { raise_exception_ = v; return *this; }
+  TAPEGRAD_ARG(double, eps) = 1e-6;
+  TAPEGRAD_ARG(double, atol) = 1e-5;
+  TAPEGRAD_ARG(double, rtol) = 1e-3;
+  TAPEGRAD_ARG(bool, raise_exception) = true;  // throw GradcheckError on failure (PyTorch's default)
 };
 
 // The outcome, with the worst element: the one furthest beyond its tolerance.

@@ -16,7 +16,7 @@ thread_local std::mt19937_64 thread_generator{default_seed.load()};
 double unit(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
 
 template <class F> Tensor fill_with(const Shape& shape, TensorOptions options, F draw) {
-  const bool rg = options.requires_grad_;
+  const bool rg = options.requires_grad();
   Tensor t = empty(shape, options.requires_grad(false));
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -38,14 +38,14 @@ std::mt19937_64& generator() { return thread_generator; }
 double uniform_double(double low, double high) { return low + (high - low) * unit(thread_generator); }
 
 Tensor uniform(const Shape& shape, double low, double high, TensorOptions options) {
-  check_floating(options.dtype_, "uniform");
+  check_floating(options.dtype(), "uniform");
   return fill_with(shape, options, [&] { return uniform_double(low, high); });
 }
 
 Tensor rand(const Shape& shape, TensorOptions options) { return uniform(shape, 0.0, 1.0, options); }
 
 Tensor randn(const Shape& shape, TensorOptions options) {
-  check_floating(options.dtype_, "randn");
+  check_floating(options.dtype(), "randn");
   return fill_with(shape, options, [] {
     // Box-Muller; 1 - u keeps the log argument in (0, 1].
     const double u1 = 1.0 - unit(thread_generator), u2 = unit(thread_generator);

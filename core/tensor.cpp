@@ -116,19 +116,19 @@ Storage::~Storage() {
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
-  impl->dtype = options.dtype_;
+  impl->dtype = options.dtype();
   std::int64_t bytes = 0;
-  if (__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(element_size(options.dtype_)), &bytes))
-    throw std::invalid_argument("a " + std::string(dtype_name(options.dtype_)) + " tensor of shape " +
+  if (__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(element_size(options.dtype())), &bytes))
+    throw std::invalid_argument("a " + std::string(dtype_name(options.dtype())) + " tensor of shape " +
                                 shape_str(shape) + " would need more than 2^63 bytes");
   impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
   Tensor t(std::move(impl));
-  if (options.requires_grad_) t.requires_grad_(true);
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
 TensorImpl& Tensor::checked() const {
-  if (!impl_) throw std::logic_error("operation on an undefined tensor");
+  if (!impl_) throw std::invalid_argument("operation on an undefined tensor");
   return *impl_;
 }
 const Shape& Tensor::shape() const { return checked().shape; }
@@ -192,7 +192,7 @@ void Tensor::set_grad(const Tensor& g) {
   checked().grad = g.impl_ptr();
 }
 void Tensor::set_data(const Tensor& other) {
-  if (!is_leaf()) throw std::logic_error("set_data: only leaf tensors can have their data replaced");
+  if (!is_leaf()) throw std::runtime_error("set_data: only leaf tensors can have their data replaced");
   if (requires_grad()) check_floating(other.dtype(), "set_data");
   checked().storage = other.impl()->storage;
   impl_->shape = other.shape();
@@ -202,7 +202,7 @@ void Tensor::zero_grad() {
   if (checked().grad) Tensor(impl_->grad).zero_();
 }
 void Tensor::retain_grad() {
-  if (!requires_grad()) throw std::logic_error("can't retain_grad on Tensor that has requires_grad=False");
+  if (!requires_grad()) throw std::runtime_error("can't retain_grad on a tensor that does not require grad (requires_grad() is false)");
   checked().retains_grad = true;
 }
 std::string Tensor::grad_fn_name() const { return checked().grad_fn ? impl_->grad_fn->name : std::string(); }
@@ -213,9 +213,10 @@ void Tensor::bump_version() const { ++checked().storage->version; }
 void Tensor::begin_inplace(const char* op) const {
   if (GradMode::is_enabled() && requires_grad()) {
     if (is_leaf())
-      throw std::logic_error(std::string(op) +
-                             ": a leaf Variable that requires grad is being used in an in-place operation.");
-    throw std::logic_error(std::string(op) +
+      throw std::runtime_error(std::string(op) +
+                             ": a leaf tensor that requires grad is being used in an in-place operation "
+                                   "(write under NoGradGuard, as optimizers do)");
+    throw std::runtime_error(std::string(op) +
                            ": in-place operations on a tensor that requires grad are not recorded on the tape, so "
                            "its gradient would be wrong; compute out of place, or write under NoGradGuard");
   }
@@ -251,13 +252,11 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 
-Tensor Tensor::clone() const { return tapegrad::clone(*this); }
-Tensor Tensor::to(Dtype d) const { return tapegrad::to_dtype(*this, d); }
 
 // ---- factories ----
 Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
 Tensor full(const Shape& shape, double value, TensorOptions options) {
-  const bool rg = options.requires_grad_;
+  const bool rg = options.requires_grad();
   Tensor t = Tensor::empty(shape, options.requires_grad(false));
   t.fill_(value);
   if (rg) t.requires_grad_(true);
@@ -278,7 +277,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
     throw std::invalid_argument("arange: upper bound and larger bound inconsistent with step sign (start " +
                                 std::to_string(start) + ", end " + std::to_string(end) + ", step " +
                                 std::to_string(step) + ")");
-  if (!is_floating_point(options.dtype_) &&
+  if (!is_floating_point(options.dtype()) &&
       (start != std::floor(start) || step != std::floor(step)))
     throw std::invalid_argument("arange: a fractional start or step needs a floating dtype, not int64 "
                                 "(pass kFloat32 or kFloat64 as the options)");
@@ -286,18 +285,18 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   if (!(count < 0x1p62))  // also catches NaN and inf
     throw std::invalid_argument("arange: cannot make " + std::to_string(count) + " elements");
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
-  Tensor t = empty({n}, options.dtype_);
+  Tensor t = empty({n}, options.dtype());
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
-  if (options.requires_grad_) t.requires_grad_(true);
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
 Tensor from_blob_copy(const void* data, Dtype source_dtype, const Shape& shape, TensorOptions options) {
-  const bool rg = options.requires_grad_;
+  const bool rg = options.requires_grad();
   Tensor t = Tensor::empty(shape, options.requires_grad(false));
   dispatch(t.dtype(), [&](auto dst_tag) {
     using D = decltype(dst_tag);

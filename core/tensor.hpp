@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "arg.hpp"
 #include "dtype.hpp"
 
 namespace tapegrad {
@@ -20,6 +21,11 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 std::int64_t shape_numel(const Shape& shape);
 // Maps a possibly negative dim into [0, ndim), with PyTorch's error text when out of range.
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim);
+
+class Tensor;
+// The one dtype check between two operands (core/checks.cpp): std::invalid_argument
+// "<op>: expected <names> to have the same dtype, but got float32 and float64".
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names = "both operands");
 
 // Bytes shared by a tensor and its views (reshape, detach): 64-byte aligned on the heap, 16-byte
 // aligned when inline (kernels load unaligned). `version` counts in-place writes so autograd can
@@ -53,14 +59,16 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;  // the tape entry that produced this tensor; null for leaves
 };
 
+// zeros({2}, kFloat64), zeros({2}, TensorOptions(kFloat64).requires_grad(true)), or libtorch's
+// shorthands zeros({2}, tg::requires_grad()) and zeros({2}, tg::dtype(kFloat64)).
 struct TensorOptions {
-  Dtype dtype_ = kFloat32;
-  bool requires_grad_ = false;
   TensorOptions() = default;
   TensorOptions(Dtype d) : dtype_(d) {}  // NOLINT: allows zeros({2}, kFloat64)
-  TensorOptions& dtype(Dtype d) { dtype_ = d; return *this; }
-  TensorOptions& requires_grad(bool r = true) { requires_grad_ = r; return *this; }
+  TAPEGRAD_ARG(Dtype, dtype) = kFloat32;
+  TAPEGRAD_ARG(bool, requires_grad) = false;
 };
+inline TensorOptions dtype(Dtype d) { return TensorOptions(d); }
+inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
 
 class Tensor {
  public:
@@ -114,7 +122,7 @@ class Tensor {
   void begin_inplace(const char* op) const;
   std::uint64_t version() const;
 
-  // Element-wise and shape helpers (defined in ops.hpp; members for PyTorch-like chaining).
+  // The ops of ops.hpp as members, for PyTorch-like chaining (core/tensor_methods.cpp).
   Tensor reshape(const Shape& shape) const;
   Tensor view(const Shape& shape) const;
   Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;

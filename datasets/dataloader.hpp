@@ -9,32 +9,20 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/arg.hpp"
 #include "dataset.hpp"
 
 namespace tapegrad::datasets {
 
 // libtorch-style options: DataLoaderOptions(64).shuffle(true).seed(1).drop_last(true).
-class DataLoaderOptions {
- public:
+struct DataLoaderOptions {
   DataLoaderOptions(std::int64_t batch_size = 1) : batch_size_(batch_size) {}  // NOLINT: DataLoader(ds, 64)
-
-  DataLoaderOptions& batch_size(std::int64_t value) { batch_size_ = value; return *this; }
-  DataLoaderOptions& shuffle(bool value) { shuffle_ = value; return *this; }
+  TAPEGRAD_ARG(std::int64_t, batch_size);
+  TAPEGRAD_ARG(bool, shuffle) = false;
   // Seeds the shuffling; without it the loader draws its seed from tapegrad's generator, so
   // tapegrad::manual_seed makes the order reproducible too.
-  DataLoaderOptions& seed(std::uint64_t value) { seed_ = value; return *this; }
-  DataLoaderOptions& drop_last(bool value) { drop_last_ = value; return *this; }
-
-  std::int64_t batch_size() const { return batch_size_; }
-  bool shuffle() const { return shuffle_; }
-  std::optional<std::uint64_t> seed() const { return seed_; }
-  bool drop_last() const { return drop_last_; }
-
- private:
-  std::int64_t batch_size_;
-  bool shuffle_ = false;
-  std::optional<std::uint64_t> seed_;
-  bool drop_last_ = false;
+  TAPEGRAD_ARG(std::optional<std::uint64_t>, seed);
+  TAPEGRAD_ARG(bool, drop_last) = false;
 };
 
 class DataLoader {

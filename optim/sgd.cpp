@@ -121,7 +121,7 @@ void SGD::update() {
       // Module::to(dtype) swaps a parameter's storage under the optimizer: say so instead of
       // reading a buffer of the wrong type.
       if (buf.dtype() != p.dtype() || buf.shape() != p.shape())
-        throw std::logic_error("SGD: parameter " + std::to_string(i) + " changed dtype or shape since its momentum "
+        throw std::runtime_error("SGD: parameter " + std::to_string(i) + " changed dtype or shape since its momentum "
                                "buffer was created; create the optimizer after Module::to()");
     }
 

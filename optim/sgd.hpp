@@ -7,34 +7,20 @@
 
 #include <cstddef>
 
+#include "../core/arg.hpp"
 #include "optimizer.hpp"
 
 namespace tapegrad::optim {
 
 // libtorch-style options: SGDOptions(0.01).momentum(0.5); each setter has a same-named getter.
-class SGDOptions {
- public:
+struct SGDOptions {
   explicit SGDOptions(double lr) : lr_(lr) {}
-  SGDOptions& lr(double v) { lr_ = v; return *this; }
-  SGDOptions& momentum(double v) { momentum_ = v; return *this; }
-  SGDOptions& dampening(double v) { dampening_ = v; return *this; }
-  SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
-  SGDOptions& maximize(bool v) { maximize_ = v; return *this; }
-  double lr() const { return lr_; }
-  double momentum() const { return momentum_; }
-  double dampening() const { return dampening_; }
-  double weight_decay() const { return weight_decay_; }
-  bool nesterov() const { return nesterov_; }
-  bool maximize() const { return maximize_; }
-
- private:
-  double lr_;
-  double momentum_ = 0;
-  double dampening_ = 0;
-  double weight_decay_ = 0;
-  bool nesterov_ = false;
-  bool maximize_ = false;
+  TAPEGRAD_ARG(double, lr);
+  TAPEGRAD_ARG(double, momentum) = 0;
+  TAPEGRAD_ARG(double, dampening) = 0;
+  TAPEGRAD_ARG(double, weight_decay) = 0;
+  TAPEGRAD_ARG(bool, nesterov) = false;
+  TAPEGRAD_ARG(bool, maximize) = false;
 };
 
 // The momentum buffer, allocated once on a parameter's first step with momentum != 0.

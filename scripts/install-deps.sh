@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libxtensor-dev libxsimd-dev xtl-dev     # n-d arrays and SIMD
   libdnnl-dev                             # GEMM (oneDNN sgemm)
+  opencl-headers ocl-icd-opencl-dev       # oneDNN's CMake config looks for OpenCL even for CPU use
   zlib1g-dev                              # gzip IDX files
   catch2                                  # tests (Catch2 v2)
   libbenchmark-dev                        # benchmarks

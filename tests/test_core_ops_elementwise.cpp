@@ -156,7 +156,7 @@ TEST_CASE("elementwise: unary ops forward (float32, float64) and gradcheck", "[c
 }
 
 TEST_CASE("elementwise: gradients at kinks follow PyTorch's conventions", "[core]") {
-  // ReLU: gradient exactly 0 at 0 (pytorch-semantics.md reference).
+  // ReLU: gradient exactly 0 at 0 (as PyTorch 1.13).
   tg::Tensor x = tg::tensor({-1, 0, 0.5, 2}, tg::kFloat64).requires_grad_();
   tg::Tensor y = tg::relu(x);
   check_values(y, {0, 0, 0.5, 2});

@@ -52,7 +52,7 @@ TEST_CASE("tensor: data<T>() checks the dtype", "[core]") {
   tg::Tensor f = tg::zeros({2});
   CHECK_THROWS_MATCHES(f.data<double>(), std::invalid_argument,
                        Message("data<float64>() called on a float32 tensor"));
-  CHECK_THROWS_AS(tg::Tensor().shape(), std::logic_error);
+  CHECK_THROWS_AS(tg::Tensor().shape(), std::invalid_argument);
 }
 
 TEST_CASE("tensor: item() of one-element tensors of each dtype", "[core]") {
@@ -103,7 +103,7 @@ TEST_CASE("tensor: requires_grad_ rules", "[core]") {
   tg::Tensor i = tg::arange(3);
   CHECK_THROWS_MATCHES(i.requires_grad_(), std::invalid_argument,
                        Message("only Tensors of floating point dtype can require gradients (got int64)"));
-  tg::Tensor x = tg::zeros({2}, tg::TensorOptions().dtype(tg::kFloat64).requires_grad());
+  tg::Tensor x = tg::zeros({2}, tg::TensorOptions().dtype(tg::kFloat64).requires_grad(true));
   CHECK(x.requires_grad());
   CHECK(x.is_leaf());
   tg::Tensor y = x + 1.0;
@@ -128,14 +128,14 @@ TEST_CASE("tensor: grad, zero_grad and retain_grad", "[core]") {
   x.zero_grad();
   check_values(x.grad(), {0, 0, 0});
   CHECK(x.grad().raw_data() == buffer);  // zeroed in place, buffer kept
-  CHECK_THROWS_WITH(tg::zeros({2}).retain_grad(), Contains("requires_grad=False"));
+  CHECK_THROWS_WITH(tg::zeros({2}).retain_grad(), Contains("can't retain_grad on a tensor that does not require grad"));
 }
 
 TEST_CASE("tensor: factories zeros, ones, full, arange, scalar_tensor", "[core]") {
   check_values(tg::zeros({2, 2}), {0, 0, 0, 0});
   check_values(tg::ones({3}, tg::kFloat64), {1, 1, 1});
   check_values(tg::full({2}, -0.5), {-0.5, -0.5});
-  CHECK(tg::ones({2}, tg::TensorOptions().requires_grad()).requires_grad());
+  CHECK(tg::ones({2}, tg::TensorOptions().requires_grad(true)).requires_grad());
   CHECK(tg::zeros_like(tg::ones({2, 5}, tg::kInt64)).dtype() == tg::kInt64);
 
   const tg::Tensor a = tg::arange(5);
@@ -199,7 +199,7 @@ TEST_CASE("tensor: values<T>() reads and writes through xtensor; from_xtensor co
   CHECK(fa.shape() == tg::Shape{2, 2});
   check_values(fa, {3, 5, 7, 9});
   const xt::xarray<float> b = {1.f, 2.f};
-  tg::Tensor fb = tg::from_xtensor(b, tg::TensorOptions().dtype(tg::kFloat64).requires_grad());
+  tg::Tensor fb = tg::from_xtensor(b, tg::TensorOptions().dtype(tg::kFloat64).requires_grad(true));
   CHECK(fb.dtype() == tg::kFloat64);
   CHECK(fb.requires_grad());
   const xt::xarray<std::int64_t> c = {{4, 5, 6}};

@@ -1,6 +1,5 @@
 // NLLLoss and CrossEntropyLoss: PyTorch 1.13's values, gradients, edge cases and error texts.
-// Reference values are the spec's (pytorch-semantics.md) at full precision, or PyTorch 1.13 float64
-// results for cases the spec does not list.
+// Reference values are PyTorch 1.13's, at full precision (float64 results).
 #include <cmath>
 #include <sstream>
 

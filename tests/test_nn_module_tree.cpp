@@ -1,4 +1,4 @@
-// Module::train/eval reach every module of a tree, however deep (design.md: walks are iterative).
+// Module::train/eval reach every module of a tree, however deep (walks are iterative, never recursive).
 #include <pthread.h>
 
 #include <catch2/catch.hpp>

@@ -270,7 +270,7 @@ TEST_CASE("Module::to(kFloat64) converts parameters in place and zero_grad clear
   CHECK_FALSE(handles[0].grad().defined());
 }
 
-TEST_CASE("the design.md hello world: Sequential + CrossEntropyLoss train by plain SGD", "[nn]") {
+TEST_CASE("the hello-world program: Sequential + CrossEntropyLoss train by plain SGD", "[nn]") {
   tg::manual_seed(0);
   nn::Sequential model(nn::Linear(8, 16), nn::ReLU(), nn::Linear(16, 3));
   nn::CrossEntropyLoss criterion;

@@ -1,4 +1,4 @@
-// SGD against PyTorch 1.13: the reference trajectories of pytorch-semantics.md (p0 = [1, -2],
+// SGD against PyTorch 1.13: reference trajectories computed with torch.optim.SGD (p0 = [1, -2],
 // gradients [0.5,-1], [0.25,2], [-1,0.5], lr 0.1) and further values printed by torch.optim.SGD.
 #include <catch2/catch.hpp>
 

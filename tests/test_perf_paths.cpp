@@ -34,7 +34,7 @@ struct SgdSettings {
   bool nesterov, maximize;
 };
 
-// pytorch-semantics.md's update, one element at a time, in float32: the scalars are rounded to
+// PyTorch's SGD update, one element at a time, in float32: the scalars are rounded to
 // float as PyTorch does (1 - dampening is computed in double first, as in Python).
 void reference_sgd_step(std::vector<float>& p, const std::vector<float>& g, std::vector<float>& buf, bool first,
                         const SgdSettings& s) {

@@ -181,10 +181,11 @@ TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[kernels
 
     for (bool weighted : {false, true}) {
       for (double smoothing : {0.0, 0.1}) {
-        k::CrossEntropyArgs<T> args;
-        args.target = target.data();
-        args.weight = weighted ? weight.data() : nullptr;
-        args.label_smoothing = smoothing;
+        k::RowTargets<T> args;
+        args.index = target.data();
+        args.class_weight = weighted ? weight.data() : nullptr;
+        args.smoothing = smoothing;
+        args.skip_index = -100;
         const std::string what = " cols=" + std::to_string(cols) + " weighted=" + std::to_string(weighted) +
                                  " smoothing=" + std::to_string(smoothing);
 

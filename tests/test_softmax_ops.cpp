@@ -100,7 +100,7 @@ TEST_CASE("logsumexp keepdim keeps the reduced dim as size 1", "[kernels]") {
 }
 
 TEST_CASE("softmax and log_softmax ops reproduce PyTorch's reference values", "[kernels]") {
-  // pytorch-semantics.md: Softmax(1) / LogSoftmax(1), x=[[1,2,3],[-1,0,1]], upstream g.
+  // PyTorch 1.13: Softmax(1) / LogSoftmax(1), x=[[1,2,3],[-1,0,1]], upstream g.
   const auto g = tg::tensor({{0.1, -0.2, 0.3}, {1, 0.5, -0.5}}, tg::kFloat64);
   for (tg::Dtype dtype : {tg::kFloat64, tg::kFloat32}) {
     const double tol = dtype == tg::kFloat64 ? 1e-8 : 1e-5;

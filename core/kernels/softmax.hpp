@@ -9,15 +9,18 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace tapegrad::kernels {
 
-// Options of the fused cross-entropy with class-index targets.
-template <class T> struct CrossEntropyArgs {
-  const std::int64_t* target = nullptr;  // one per row, each in [0, cols) or == ignore_index
-  const T* weight = nullptr;             // cols class weights, or nullptr for all ones
-  std::int64_t ignore_index = -100;
-  double label_smoothing = 0.0;
+// Each row's target distribution for the cross-entropy kernels: q_c = w_c·((1-s)·[c = index] + s/cols),
+// from one class index per row, optional per-class weights w and a smoothing s in [0, 1]. A row whose
+// index equals skip_index contributes 0 (and gets a 0 gradient).
+template <class T> struct RowTargets {
+  const std::int64_t* index = nullptr;  // one per row, each in [0, cols) or == skip_index
+  const T* class_weight = nullptr;      // cols weights, or nullptr for all ones
+  std::int64_t skip_index = std::numeric_limits<std::int64_t>::min();
+  double smoothing = 0.0;
 };
 
 #define TAPEGRAD_DECLARE_SOFTMAX_KERNELS                                                                         \
@@ -38,11 +41,11 @@ template <class T> struct CrossEntropyArgs {
   /* loss[r] = (1-e)·w[t]·(lse - x[t]) + (e/C)·Σ_c w_c·(lse - x_c), 0 for an ignored row; lse[r] saved */        \
   template <class T>                                                                                             \
   void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, std::int64_t cols,             \
-                                  const CrossEntropyArgs<T>& args);                                              \
+                                  const RowTargets<T>& args);                                              \
   /* dx[r,j] = grad[r]·(S·p_j - q_j), p = exp(x - lse[r]), q_j = w_j((1-e)[j=t] + e/C), S = Σ_j q_j; 0 if ignored */ \
   template <class T>                                                                                             \
   void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows,            \
-                                   std::int64_t cols, const CrossEntropyArgs<T>& args); \
+                                   std::int64_t cols, const RowTargets<T>& args); \
   /* Along a dim that is not the last: x is (outer, len, inner) contiguous and each of its outer·inner */      \
   /* lines of len values (stride inner) is a row with the semantics above; logsumexp writes (outer, inner). */  \
   template <class T>                                                                                             \

@@ -88,16 +88,16 @@ template <class T> void log_softmax_backward_rows(const T* y, const T* g, T* dx,
 
 template <class T>
 void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, std::int64_t cols,
-                                const CrossEntropyArgs<T>& a) {
-  const T eps = static_cast<T>(a.label_smoothing);
-  auto w = [&](std::int64_t c) { return a.weight ? a.weight[c] : T{1}; };
+                                const RowTargets<T>& a) {
+  const T eps = static_cast<T>(a.smoothing);
+  auto w = [&](std::int64_t c) { return a.class_weight ? a.class_weight[c] : T{1}; };
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
-    const std::int64_t t = a.target[r];
+    const std::int64_t t = a.index[r];
     const RowStats<T> st = row_stats(xr, cols);
     const T log_sum = std::log(st.sum);
     lse[r] = st.max + log_sum;
-    if (t == a.ignore_index) { loss[r] = 0; continue; }
+    if (t == a.skip_index) { loss[r] = 0; continue; }
     // lse - x_c written as (max - x_c) + log_sum: both terms >= 0, so nothing cancels.
     T result = (1 - eps) * w(t) * ((st.max - xr[t]) + log_sum);
     if (eps > 0) {
@@ -111,15 +111,15 @@ void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, 
 
 template <class T>
 void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows, std::int64_t cols,
-                                 const CrossEntropyArgs<T>& a) {
-  const T eps = static_cast<T>(a.label_smoothing);
+                                 const RowTargets<T>& a) {
+  const T eps = static_cast<T>(a.smoothing);
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* dr = dx + r * cols;
-    const std::int64_t t = a.target[r];
-    if (t == a.ignore_index) { std::fill(dr, dr + cols, T{0}); continue; }
+    const std::int64_t t = a.index[r];
+    if (t == a.skip_index) { std::fill(dr, dr + cols, T{0}); continue; }
     auto q = [&](std::int64_t j) {
-      const T w = a.weight ? a.weight[j] : T{1};
+      const T w = a.class_weight ? a.class_weight[j] : T{1};
       return w * ((j == t ? 1 - eps : T{0}) + eps / static_cast<T>(cols));
     };
     // S = Σ_j q_j, accumulated in long double: in T, adding ~1000 terms of eps/C to ~1 drifts by

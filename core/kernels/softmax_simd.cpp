@@ -271,8 +271,8 @@ template <class T> void log_softmax_backward_rows(const T* y, const T* g, T* dx,
 namespace {
 
 // Σ_c w_c over the classes (cols when unweighted).
-template <class T> T weight_total(const CrossEntropyArgs<T>& a, std::int64_t cols) {
-  return a.weight ? sum(a.weight, cols) : static_cast<T>(cols);
+template <class T> T weight_total(const RowTargets<T>& a, std::int64_t cols) {
+  return a.class_weight ? sum(a.class_weight, cols) : static_cast<T>(cols);
 }
 
 // Σ_c w_c·(m - x_c), the label-smoothing part of the loss apart from its log Σ exp term.
@@ -291,21 +291,21 @@ template <class T> T weighted_gap_to_max(const T* x, const T* weight, std::int64
 
 template <class T>
 void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, std::int64_t cols,
-                                const CrossEntropyArgs<T>& a) {
-  const T eps = static_cast<T>(a.label_smoothing);
+                                const RowTargets<T>& a) {
+  const T eps = static_cast<T>(a.smoothing);
   const T w_total = eps > 0 ? weight_total(a, cols) : T(0);
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
-    const std::int64_t t = a.target[r];
+    const std::int64_t t = a.index[r];
     const RowStats<T> st = row_stats(xr, cols);
     const T log_sum = std::log(st.sum);
     lse[r] = st.max + log_sum;
-    if (t == a.ignore_index) { loss[r] = 0; continue; }
-    const T wt = a.weight ? a.weight[t] : T(1);
+    if (t == a.skip_index) { loss[r] = 0; continue; }
+    const T wt = a.class_weight ? a.class_weight[t] : T(1);
     T result = (1 - eps) * wt * ((st.max - xr[t]) + log_sum);
     if (eps > 0) {
       // Σ w_c·(lse - x_c) = Σ w_c·(max - x_c) + log_sum·Σ w_c, all terms >= 0.
-      const T gap = std::isfinite(st.max) ? weighted_gap_to_max(xr, a.weight, cols, st.max) : st.max;
+      const T gap = std::isfinite(st.max) ? weighted_gap_to_max(xr, a.class_weight, cols, st.max) : st.max;
       result += eps / static_cast<T>(cols) * (gap + log_sum * w_total);
     }
     loss[r] = result;
@@ -314,22 +314,22 @@ void cross_entropy_forward_rows(const T* x, T* loss, T* lse, std::int64_t rows, 
 
 template <class T>
 void cross_entropy_backward_rows(const T* x, const T* lse, const T* grad, T* dx, std::int64_t rows, std::int64_t cols,
-                                 const CrossEntropyArgs<T>& a) {
-  const T eps = static_cast<T>(a.label_smoothing);
+                                 const RowTargets<T>& a) {
+  const T eps = static_cast<T>(a.smoothing);
   const T smooth = eps / static_cast<T>(cols);   // q_j = w_j·smooth, plus w_t·(1 - eps) at the target
   const T w_total = weight_total(a, cols);
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* dr = dx + r * cols;
-    const std::int64_t t = a.target[r];
-    if (t == a.ignore_index) { std::fill(dr, dr + cols, T{0}); continue; }
-    const T wt = a.weight ? a.weight[t] : T(1);
+    const std::int64_t t = a.index[r];
+    if (t == a.skip_index) { std::fill(dr, dr + cols, T{0}); continue; }
+    const T wt = a.class_weight ? a.class_weight[t] : T(1);
     const T s = (1 - eps) * wt + smooth * w_total;  // S = Σ_j q_j
     const Batch<T> g(grad[r]), sb(s), l(lse[r]), smooth_b(smooth);
     for (std::int64_t j = 0; j < cols; j += W<T>) {
       const std::int64_t k = std::min(W<T>, cols - j);
       const Batch<T> p = vexp(load(xr + j, k, T(0)) - l);
-      const Batch<T> q = a.weight ? load(a.weight + j, k, T(0)) * smooth_b : smooth_b;
+      const Batch<T> q = a.class_weight ? load(a.class_weight + j, k, T(0)) * smooth_b : smooth_b;
       store(dr + j, g * xsimd::fms(sb, p, q), k);
     }
     dr[t] = grad[r] * (s * std::exp(xr[t] - lse[r]) - wt * ((1 - eps) + smooth));  // the target's extra q

@@ -3,16 +3,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "../autograd.hpp"
-#include "../ops.hpp"
-#include "strided.hpp"
+#include "common.hpp"
 
 namespace tapegrad {
 
-using autograd::record;
-using autograd::save;
-using autograd::SavedTensor;
-using Grads = std::vector<Tensor>;
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   const std::size_t n = std::max(a.size(), b.size());
@@ -31,53 +25,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 
 namespace {
 
-void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    throw std::invalid_argument(std::string(op) + ": expected both operands to have the same dtype, but got " +
-                                dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
-}
-
-// out = f(a, b) with broadcasting; `Floating` restricts the op to float32/float64.
-template <bool Floating = true, class F>
-Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
-  check_same_dtype(op, a, b);
-  const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape());
-  Tensor out = empty(shape, a.dtype());
-  auto run = [&](auto tag) {
-    using T = decltype(tag);
-    const T* pa = a.data<T>();
-    const T* pb = b.data<T>();
-    T* po = out.data<T>();
-    if (a.shape() == b.shape()) {
-      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
-    } else if (b.numel() == 1) {
-      const T s = pb[0];
-      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], s));
-    } else {
-      detail::for_each_offset<3>(
-          shape, {detail::broadcast_strides(a.shape(), shape), detail::broadcast_strides(b.shape(), shape),
-                  detail::broadcast_strides(shape, shape)},
-          [&](const auto& o) { po[o[2]] = static_cast<T>(f(pa[o[0]], pb[o[1]])); });
-    }
-  };
-  if constexpr (Floating) dispatch_floating(a.dtype(), op, run);
-  else dispatch(a.dtype(), run);
-  return out;
-}
-
-template <bool Floating = true, class F>
-Tensor unary_map(const char* op, const Tensor& x, F f) {
-  Tensor out = empty(x.shape(), x.dtype());
-  auto run = [&](auto tag) {
-    using T = decltype(tag);
-    const T* px = x.data<T>();
-    T* po = out.data<T>();
-    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) po[i] = static_cast<T>(f(px[i]));
-  };
-  if constexpr (Floating) dispatch_floating(x.dtype(), op, run);
-  else dispatch(x.dtype(), run);
-  return out;
-}
+using detail::binary_map;
+using detail::unary_map;
 
 Tensor scalar_like(const Tensor& t, double v) { return full({}, v, t.dtype()); }
 
@@ -86,14 +35,14 @@ Tensor scalar_like(const Tensor& t, double v) { return full({}, v, t.dtype()); }
 // ---- arithmetic ----
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map<false>("add", a, b, [](auto x, auto z) { return x + z; });
-  return record("add", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  return record(Op::add, {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return Grads{sum_to(g, sa), sum_to(g, sb)};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map<false>("sub", a, b, [](auto x, auto z) { return x - z; });
-  return record("sub", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  return record(Op::sub, {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
   });
 }
@@ -101,7 +50,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map<false>("mul", a, b, [](auto x, auto z) { return x * z; });
   if (!autograd::needs_grad({a, b})) return y;
-  return record("mul", {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
+  return record(Op::mul, {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
     const Tensor& a = sa; const Tensor& b = sb;
     return Grads{need_a ? sum_to(mul(g, b), a.shape()) : Tensor(), need_b ? sum_to(mul(g, a), b.shape()) : Tensor()};
   });
@@ -110,7 +59,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map("div", a, b, [](auto x, auto z) { return x / z; });
   if (!autograd::needs_grad({a, b})) return y;
-  return record("div", {a, b}, y, [sa = save(a), sb = save(b), need_b = b.requires_grad()](const Tensor& g) {
+  return record(Op::div, {a, b}, y, [sa = save(a), sb = save(b), need_b = b.requires_grad()](const Tensor& g) {
     const Tensor& a = sa; const Tensor& b = sb;
     const Tensor ga = div(g, b);
     return Grads{sum_to(ga, a.shape()), need_b ? sum_to(neg(mul(ga, div(a, b))), b.shape()) : Tensor()};
@@ -132,7 +81,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map("maximum", a, b, [](auto x, auto z) {
     return std::isnan(x) || std::isnan(z) ? x + z : (x > z ? x : z);
   });
-  return record("maximum", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+  return record(Op::maximum, {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
     return select_grads(g, sa, sb, true);
   });
 }
@@ -141,7 +90,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map("minimum", a, b, [](auto x, auto z) {
     return std::isnan(x) || std::isnan(z) ? x + z : (x < z ? x : z);
   });
-  return record("minimum", {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
+  return record(Op::minimum, {a, b}, y, [sa = save(a), sb = save(b)](const Tensor& g) {
     return select_grads(g, sa, sb, false);
   });
 }
@@ -149,7 +98,8 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 namespace {
 // y = f(x, s) with a scalar s, whose derivative dy/dx is the constant `slope`. Scalars never
 // become tensors: no allocation, no broadcasting, and a one-line backward.
-template <class F> Tensor scalar_op(const char* op, const Tensor& x, double s, double slope, F f) {
+template <class F> Tensor scalar_op(Op id, const Tensor& x, double s, double slope, F f) {
+  const char* op = autograd::op_name(id);
   if (!x.is_floating_point() && s != std::trunc(s))
     throw std::invalid_argument(std::string(op) + ": the scalar " + std::to_string(s) +
                                 " is not an integer; convert the int64 tensor with .to(kFloat32) first");
@@ -161,28 +111,28 @@ template <class F> Tensor scalar_op(const char* op, const Tensor& x, double s, d
     const T sv = static_cast<T>(s);
     for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i], sv);
   });
-  return record(op, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
+  return record(id, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
 }
 }  // namespace
 
-Tensor add(const Tensor& a, double b) { return scalar_op("add", a, b, 1, [](auto x, auto s) { return x + s; }); }
-Tensor sub(const Tensor& a, double b) { return scalar_op("sub", a, b, 1, [](auto x, auto s) { return x - s; }); }
-Tensor mul(const Tensor& a, double b) { return scalar_op("mul", a, b, b, [](auto x, auto s) { return x * s; }); }
+Tensor add(const Tensor& a, double b) { return scalar_op(Op::add, a, b, 1, [](auto x, auto s) { return x + s; }); }
+Tensor sub(const Tensor& a, double b) { return scalar_op(Op::sub, a, b, 1, [](auto x, auto s) { return x - s; }); }
+Tensor mul(const Tensor& a, double b) { return scalar_op(Op::mul, a, b, b, [](auto x, auto s) { return x * s; }); }
 Tensor div(const Tensor& a, double b) {
   check_floating(a.dtype(), "div");  // as tensor / tensor: integer division is not silently truncated
-  return scalar_op("div", a, b, 1 / b, [](auto x, auto s) { return x / s; });
+  return scalar_op(Op::div, a, b, 1 / b, [](auto x, auto s) { return x / s; });
 }
-Tensor rsub(double a, const Tensor& b) { return scalar_op("rsub", b, a, -1, [](auto x, auto s) { return s - x; }); }
+Tensor rsub(double a, const Tensor& b) { return scalar_op(Op::rsub, b, a, -1, [](auto x, auto s) { return s - x; }); }
 Tensor rdiv(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
 
 Tensor neg(const Tensor& x) {
   Tensor y = unary_map<false>("neg", x, [](auto v) { return -v; });
-  return record("neg", {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
+  return record(Op::neg, {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
 }
 
 Tensor pow(const Tensor& x, double p) {
   Tensor y = unary_map("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
-  return record("pow", {x}, y, [sx = save(x), p](const Tensor& g) {
+  return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
     if (p == 0) return Grads{zeros_like(g)};
     return Grads{mul(g, mul(pow(sx, p - 1), p))};
   });
@@ -190,27 +140,27 @@ Tensor pow(const Tensor& x, double p) {
 
 Tensor exp(const Tensor& x) {
   Tensor y = unary_map("exp", x, [](auto v) { return std::exp(v); });
-  return record("exp", {x}, y, [sy = save(y)](const Tensor& g) { return Grads{mul(g, sy.get())}; });
+  return record(Op::exp, {x}, y, [sy = save(y)](const Tensor& g) { return Grads{mul(g, sy.get())}; });
 }
 
 Tensor log(const Tensor& x) {
   Tensor y = unary_map("log", x, [](auto v) { return std::log(v); });
-  return record("log", {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, sx.get())}; });
+  return record(Op::log, {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, sx.get())}; });
 }
 
 Tensor log1p(const Tensor& x) {
   Tensor y = unary_map("log1p", x, [](auto v) { return std::log1p(v); });
-  return record("log1p", {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, add(sx.get(), 1.0))}; });
+  return record(Op::log1p, {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, add(sx.get(), 1.0))}; });
 }
 
 Tensor sqrt(const Tensor& x) {
   Tensor y = unary_map("sqrt", x, [](auto v) { return std::sqrt(v); });
-  return record("sqrt", {x}, y, [sy = save(y)](const Tensor& g) { return Grads{div(g, mul(sy.get(), 2.0))}; });
+  return record(Op::sqrt, {x}, y, [sy = save(y)](const Tensor& g) { return Grads{div(g, mul(sy.get(), 2.0))}; });
 }
 
 Tensor abs(const Tensor& x) {
   Tensor y = unary_map<false>("abs", x, [](auto v) { return v < 0 ? -v : v; });
-  return record("abs", {x}, y, [sx = save(x)](const Tensor& g) {
+  return record(Op::abs, {x}, y, [sx = save(x)](const Tensor& g) {
     const Tensor sign = unary_map("abs_backward", sx.get(), [](auto v) { return (v > 0) - (v < 0); });
     return Grads{mul(g, sign)};
   });
@@ -222,7 +172,7 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
     using T = decltype(v);
     return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
   });
-  return record("clamp", {x}, y, [sx = save(x), lo, hi](const Tensor& g) {
+  return record(Op::clamp, {x}, y, [sx = save(x), lo, hi](const Tensor& g) {
     const Tensor inside = unary_map("clamp_backward", sx.get(), [lo, hi](auto v) { return v >= lo && v <= hi; });
     return Grads{mul(g, inside)};
   });
@@ -242,7 +192,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
                                 detail::broadcast_strides(b.shape(), shape), detail::broadcast_strides(shape, shape)},
                                [&](const auto& o) { py[o[3]] = pc[o[0]] != 0 ? pa[o[1]] : pb[o[2]]; });
   });
-  return record("where", {a, b}, y, [sc = save(c), sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  return record(Op::where, {a, b}, y, [sc = save(c), sa = a.shape(), sb = b.shape()](const Tensor& g) {
     const Tensor zero = zeros({}, g.dtype());
     return Grads{sum_to(where(sc.get(), g, zero), sa), sum_to(where(sc.get(), zero, g), sb)};
   });
@@ -251,7 +201,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
 Tensor clone(const Tensor& x) {
   Tensor y = empty(x.shape(), x.dtype());
   y.copy_(x);
-  return record("clone", {x}, y, [](const Tensor& g) { return Grads{g}; });
+  return record(Op::clone, {x}, y, [](const Tensor& g) { return Grads{g}; });
 }
 
 Tensor to_dtype(const Tensor& x, Dtype dtype) {
@@ -259,7 +209,7 @@ Tensor to_dtype(const Tensor& x, Dtype dtype) {
   Tensor y = empty(x.shape(), dtype);
   y.copy_(x);
   if (!is_floating_point(dtype)) return y;  // integer results carry no gradient
-  return record("to", {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
+  return record(Op::to, {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
 }
 
 // ---- in place ----

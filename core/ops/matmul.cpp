@@ -2,22 +2,16 @@
 #include <stdexcept>
 #include <string>
 
-#include "../autograd.hpp"
 #include "../kernels/gemm.hpp"
-#include "../ops.hpp"
+#include "common.hpp"
 
 namespace tapegrad {
 
-using autograd::record;
-using autograd::save;
-using Grads = std::vector<Tensor>;
 
 namespace {
 
 void check_pair(const char* op, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    throw std::invalid_argument(std::string(op) + ": expected both operands to have the same dtype, but got " +
-                                dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
+  check_same_dtype(op, a, b);
   check_floating(a.dtype(), op);
 }
 
@@ -44,7 +38,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor y = empty({a.shape()[0], b.shape()[1]}, a.dtype());
   gemm_into(a, false, b, false, y);
   if (!autograd::needs_grad({a, b})) return y;
-  return record("mm", {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
+  return record(Op::mm, {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
     const Tensor& a = sa; const Tensor& b = sb;
     Tensor da, db;
     if (need_a) { da = empty(a.shape(), g.dtype()); gemm_into(g, false, b, true, da); }   // g · bᵀ
@@ -108,7 +102,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   out_shape.back() = out_features;
   y = y.reshape(out_shape);
   if (!autograd::needs_grad({x, weight, bias})) return y;
-  return record("linear", {x, weight, bias}, y,
+  return record(Op::linear, {x, weight, bias}, y,
                 [sx = save(x2), sw = save(weight), x_shape = x.shape(), need_x = x.requires_grad(),
                  need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
                   const Tensor& x2 = sx; const Tensor& w = sw;

@@ -3,15 +3,10 @@
 #include <limits>
 #include <stdexcept>
 
-#include "../autograd.hpp"
-#include "../ops.hpp"
-#include "strided.hpp"
+#include "common.hpp"
 
 namespace tapegrad {
 
-using autograd::record;
-using autograd::save;
-using Grads = std::vector<Tensor>;
 
 namespace {
 
@@ -84,7 +79,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   if (shape.size() < x.shape().size() || broadcast_shapes(x.shape(), shape) != shape)
     throw std::invalid_argument("broadcast_to: the shape " + shape_str(x.shape()) + " cannot be broadcast to " +
                                 shape_str(shape));
-  return record("broadcast_to", {x}, repeat_to(x, shape),
+  return record(Op::broadcast_to, {x}, repeat_to(x, shape),
                 [from = x.shape()](const Tensor& g) { return Grads{sum_to(g, from)}; });
 }
 
@@ -101,7 +96,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
   const Shape keep = keepdim_shape(x, mask);
   Tensor y = sum_keepdim(x, keep);
   if (!keepdim) y = y.detach().reshape(drop_reduced(x.shape(), mask));
-  return record("sum", {x}, y, [shape = x.shape(), keep](const Tensor& g) {
+  return record(Op::sum, {x}, y, [shape = x.shape(), keep](const Tensor& g) {
     return Grads{repeat_to(g.reshape(keep), shape)};
   });
 }
@@ -181,7 +176,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
   const Shape out_shape = reduced_shape(x, dim, keepdim);
   values = values.reshape(out_shape);
   Tensor indices = idx.reshape(out_shape);
-  values = record("max", {x}, values, [shape = x.shape(), l, idx](const Tensor& g) {
+  values = record(Op::max, {x}, values, [shape = x.shape(), l, idx](const Tensor& g) {
     // Route each gradient to the position its maximum came from.
     Tensor dx = zeros(shape, g.dtype());
     dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
@@ -208,7 +203,7 @@ Tensor max(const Tensor& x) {
     using T = decltype(tag);
     value.data<T>()[0] = x.data<T>()[at];
   });
-  return record("max", {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
+  return record(Op::max, {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
     // the maximum is NaN) gets an equal share of the gradient.
     const Tensor& x = sx;

@@ -2,14 +2,10 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "../autograd.hpp"
-#include "../ops.hpp"
-#include "strided.hpp"
+#include "common.hpp"
 
 namespace tapegrad {
 
-using autograd::record;
-using Grads = std::vector<Tensor>;
 
 namespace {
 
@@ -46,7 +42,7 @@ Tensor alias(const Tensor& x, const Shape& shape) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   const Shape s = infer_shape(shape, x.numel());
-  return record("reshape", {x}, alias(x, s), [from = x.shape()](const Tensor& g) { return Grads{g.reshape(from)}; });
+  return record(Op::reshape, {x}, alias(x, s), [from = x.shape()](const Tensor& g) { return Grads{g.reshape(from)}; });
 }
 
 Tensor view(const Tensor& x, const Shape& shape) { return reshape(x, shape); }
@@ -109,7 +105,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
   });
   std::vector<std::int64_t> inverse(nd);
   for (std::size_t i = 0; i < nd; ++i) inverse[static_cast<std::size_t>(perm[i])] = static_cast<std::int64_t>(i);
-  return record("permute", {x}, y, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; });
+  return record(Op::permute, {x}, y, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; });
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
@@ -174,7 +170,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
     T* py = y.data<T>();
     for (std::size_t e = 0; e < positions.size(); ++e) py[e] = px[positions[e]];
   });
-  return record("gather", {x}, y, [shape = x.shape(), positions = std::move(positions)](const Tensor& g) {
+  return record(Op::gather, {x}, y, [shape = x.shape(), positions = std::move(positions)](const Tensor& g) {
     Tensor dx = zeros(shape, g.dtype());
     dispatch_floating(g.dtype(), "gather_backward", [&](auto tag) {
       using T = decltype(tag);
@@ -209,7 +205,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
       for (std::int64_t j = 0; j < k; ++j)
         std::copy_n(px + (o * size + rows[static_cast<std::size_t>(j)]) * a.inner, a.inner, py + (o * k + j) * a.inner);
   });
-  return record("index_select", {x}, y, [shape = x.shape(), a, size, rows = std::move(rows)](const Tensor& g) {
+  return record(Op::index_select, {x}, y, [shape = x.shape(), a, size, rows = std::move(rows)](const Tensor& g) {
     Tensor dx = zeros(shape, g.dtype());
     const auto k = static_cast<std::int64_t>(rows.size());
     dispatch_floating(g.dtype(), "index_select_backward", [&](auto tag) {
@@ -228,20 +224,5 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
 }
 
 // ---- Tensor member sugar ----
-Tensor Tensor::reshape(const Shape& s) const { return tapegrad::reshape(*this, s); }
-Tensor Tensor::view(const Shape& s) const { return tapegrad::view(*this, s); }
-Tensor Tensor::flatten(std::int64_t a, std::int64_t b) const { return tapegrad::flatten(*this, a, b); }
-Tensor Tensor::t() const { return tapegrad::t(*this); }
-Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const { return tapegrad::transpose(*this, a, b); }
-Tensor Tensor::sum() const { return tapegrad::sum(*this); }
-Tensor Tensor::sum(const std::vector<std::int64_t>& d, bool k) const { return tapegrad::sum(*this, d, k); }
-Tensor Tensor::mean() const { return tapegrad::mean(*this); }
-Tensor Tensor::mean(const std::vector<std::int64_t>& d, bool k) const { return tapegrad::mean(*this, d, k); }
-Tensor Tensor::argmax(std::int64_t d, bool k) const { return tapegrad::argmax(*this, d, k); }
-Tensor Tensor::exp() const { return tapegrad::exp(*this); }
-Tensor Tensor::log() const { return tapegrad::log(*this); }
-Tensor Tensor::relu() const { return tapegrad::relu(*this); }
-Tensor Tensor::pow(double e) const { return tapegrad::pow(*this, e); }
-Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
 
 }  // namespace tapegrad

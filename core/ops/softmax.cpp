@@ -4,17 +4,12 @@
 #include <cmath>
 #include <limits>
 
-#include "../autograd.hpp"
 #include "../kernels/softmax.hpp"
-#include "../ops.hpp"
+#include "common.hpp"
 #include "../threads.hpp"
-#include "strided.hpp"
 
 namespace tapegrad {
 
-using autograd::record;
-using autograd::save;
-using Grads = std::vector<Tensor>;
 
 namespace {
 
@@ -67,14 +62,15 @@ template <class T> void normalise_backward(bool log, const T* y, const T* g, T* 
 }
 
 // softmax (log = false) or log_softmax along dim; backward from the saved output only.
-Tensor normalise_op(const char* name, bool log, const Tensor& x, std::int64_t dim) {
+Tensor normalise_op(Op op, bool log, const Tensor& x, std::int64_t dim) {
+  const char* name = autograd::op_name(op);
   const Lines l = lines_around(x, wrap_dim(dim, x.dim()));
   Tensor y = empty(x.shape(), x.dtype());
   dispatch_floating(x.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
     normalise(log, x.data<T>(), y.data<T>(), l);
   });
-  return record(name, {x}, y, [sy = save(y), l, log, name](const Tensor& g) {
+  return record(op, {x}, y, [sy = save(y), l, log, name](const Tensor& g) {
     Tensor dx = empty(g.shape(), g.dtype());
     dispatch_floating(g.dtype(), name, [&](auto tag) {
       using T = decltype(tag);
@@ -103,8 +99,8 @@ template <class T> void keep_infinite_maxima(const T* x, T* lse, const Lines& l)
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, std::int64_t dim) { return normalise_op("softmax", false, x, dim); }
-Tensor log_softmax(const Tensor& x, std::int64_t dim) { return normalise_op("log_softmax", true, x, dim); }
+Tensor softmax(const Tensor& x, std::int64_t dim) { return normalise_op(Op::softmax, false, x, dim); }
+Tensor log_softmax(const Tensor& x, std::int64_t dim) { return normalise_op(Op::log_softmax, true, x, dim); }
 
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   dim = wrap_dim(dim, x.dim());
@@ -119,7 +115,7 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
     keep_infinite_maxima(x.data<T>(), lse.data<T>(), l);
   });
   // d lse / dx = softmax(x) = exp(x - lse), with g and lse broadcast along dim.
-  lse = record("logsumexp", {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {
+  lse = record(Op::logsumexp, {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {
     return Grads{mul(g, exp(sub(sx.get(), sl.get())))};
   });
   return keepdim || x.dim() == 0 ? lse : squeeze(lse, dim);

@@ -28,12 +28,12 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
     throw std::invalid_argument("Using a target size (" + shape_str(target.shape()) +
                                 ") that is different to the input size (" + shape_str(input.shape()) +
                                 ") is not supported. Please ensure they have the same size.");
-  detail::check_same_dtype("binary_cross_entropy", "target", target, input);
-  if (options.weight().defined()) detail::check_same_dtype("binary_cross_entropy", "weight", options.weight(), input);
+  detail::check_loss_dtype("binary_cross_entropy", "target", target, input);
+  if (options.weight().defined()) detail::check_loss_dtype("binary_cross_entropy", "weight", options.weight(), input);
   check_probabilities(input);
   const Tensor weight = detail::broadcast_to_shape("binary_cross_entropy", "weight", options.weight(), input.shape());
   return detail::pointwise_loss(
-      "binary_cross_entropy", input, target, weight, Tensor(), options.reduction(),
+      autograd::Op::binary_cross_entropy, input, target, weight, Tensor(), options.reduction(),
       [](auto x, auto y, auto w, auto) {
         using T = decltype(x);
         // The clamp keeps the loss finite at x = 0 or 1 (log 0 = -inf).

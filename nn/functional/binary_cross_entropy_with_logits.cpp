@@ -29,13 +29,13 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   if (target.shape() != input.shape())
     throw std::invalid_argument("Target size (" + shape_str(target.shape()) + ") must be the same as input size (" +
                                 shape_str(input.shape()) + ")");
-  detail::check_same_dtype(op, "target", target, input);
-  if (options.weight().defined()) detail::check_same_dtype(op, "weight", options.weight(), input);
-  if (options.pos_weight().defined()) detail::check_same_dtype(op, "pos_weight", options.pos_weight(), input);
+  detail::check_loss_dtype(op, "target", target, input);
+  if (options.weight().defined()) detail::check_loss_dtype(op, "weight", options.weight(), input);
+  if (options.pos_weight().defined()) detail::check_loss_dtype(op, "pos_weight", options.pos_weight(), input);
   const Tensor weight = detail::broadcast_to_shape(op, "weight", options.weight(), input.shape());
   const Tensor pos_weight = detail::broadcast_to_shape(op, "pos_weight", options.pos_weight(), input.shape());
   return detail::pointwise_loss(
-      op, input, target, weight, pos_weight, options.reduction(),
+      autograd::Op::binary_cross_entropy_with_logits, input, target, weight, pos_weight, options.reduction(),
       [](auto x, auto y, auto w, auto pw) { return w * ((1 - y) * x + (1 + (pw - 1) * y) * softplus_of_negative(x)); },
       [](auto x, auto y, auto w, auto pw) {
         using T = decltype(x);

@@ -57,7 +57,7 @@ void check_class_weight(const char* op, const char* prefix, const Tensor& weight
     throw std::invalid_argument(std::string(prefix) + "weight tensor should be defined either for all " +
                                 std::to_string(classes) + " classes or no classes but got weight tensor of shape: " +
                                 shape_str(weight.shape()));
-  check_same_dtype(op, "weight", weight, input);
+  check_loss_dtype(op, "weight", weight, input);
 }
 
 void check_target_bounds(const Tensor& target, std::int64_t classes, std::int64_t ignore_index) {

@@ -28,13 +28,13 @@ Tensor classes_last(const Tensor& input) {
   return permute(input, dims);
 }
 
-template <class T> kernels::CrossEntropyArgs<T> kernel_args(const Tensor& target, const Tensor& weight,
+template <class T> kernels::RowTargets<T> kernel_args(const Tensor& target, const Tensor& weight,
                                                             std::int64_t ignore_index, double label_smoothing) {
-  kernels::CrossEntropyArgs<T> args;
-  args.target = target.data<std::int64_t>();
-  args.weight = weight.defined() ? weight.data<T>() : nullptr;
-  args.ignore_index = ignore_index;
-  args.label_smoothing = label_smoothing;
+  kernels::RowTargets<T> args;
+  args.index = target.data<std::int64_t>();
+  args.class_weight = weight.defined() ? weight.data<T>() : nullptr;
+  args.skip_index = ignore_index;
+  args.smoothing = label_smoothing;
   return args;
 }
 
@@ -59,7 +59,7 @@ Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const Cr
   const Tensor out = detail::reduce_losses(losses, options.reduction(), denominator, layout.per_target_shape);
 
   return autograd::record(
-      "cross_entropy", {rows}, out,
+      autograd::Op::cross_entropy, {rows}, out,
       [sx = autograd::save(rows.detach()), lse, st = autograd::save(target.detach()), weight, ignore, smoothing,
        reduction = options.reduction(), denominator, n_rows, n_cols](const Tensor& g) {
         const Tensor& x = sx.get();
@@ -84,7 +84,7 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
   if (options.ignore_index() >= 0)
     throw std::invalid_argument("ignore_index is not supported for floating point target");
   const ClassLayout layout = detail::class_layout("cross_entropy", input);
-  detail::check_same_dtype("cross_entropy", "target", target, input);
+  detail::check_loss_dtype("cross_entropy", "target", target, input);
   const Tensor weight = options.weight().defined() ? options.weight().detach() : Tensor();
   detail::check_class_weight("cross_entropy", "cross_entropy: ", weight, input, layout.classes);
   const double smoothing = options.label_smoothing();
@@ -113,7 +113,7 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
   const Tensor out = detail::reduce_losses(losses, options.reduction(), denominator, layout.per_target_shape);
 
   return autograd::record(
-      "cross_entropy_probabilities", {log_p, target}, out,
+      autograd::Op::cross_entropy_probabilities, {log_p, target}, out,
       [for_each, layout, slp = autograd::save(log_p.detach()), sy = autograd::save(target.detach()), weight, smoothing,
        reduction = options.reduction(), denominator, need_lp = log_p.requires_grad(),
        need_y = target.requires_grad()](const Tensor& g) {

@@ -6,15 +6,6 @@
 
 namespace tapegrad {
 
-const char* reduction_name(Reduction reduction) {
-  switch (reduction) {
-    case Reduction::kNone: return "none";
-    case Reduction::kMean: return "mean";
-    case Reduction::kSum: return "sum";
-  }
-  return "?";
-}
-
 namespace nn::detail {
 
 const char* torch_type_name(Dtype dtype) {
@@ -26,11 +17,9 @@ const char* torch_type_name(Dtype dtype) {
   return "?";
 }
 
-void check_same_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input) {
+void check_loss_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input) {
   check_floating(input.dtype(), op);
-  if (other.dtype() != input.dtype())
-    throw std::invalid_argument(std::string(op) + ": expected " + what + " of dtype " + dtype_name(input.dtype()) +
-                                " (the input's) but got " + dtype_name(other.dtype()));
+  check_same_dtype(op, input, other, (std::string("input and ") + what).c_str());
 }
 
 Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominator, const Shape& none_shape) {

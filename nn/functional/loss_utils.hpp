@@ -16,8 +16,9 @@ namespace tapegrad::nn::detail {
 // PyTorch's name of a dtype in its messages ("Float", "Double", "Long").
 const char* torch_type_name(Dtype dtype);
 
-// Throws std::invalid_argument unless `other` (named `what`) has the input's floating dtype.
-void check_same_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input);
+// Throws std::invalid_argument unless the input is floating-point and `other` (named `what`: "target",
+// "weight") has its dtype: check_same_dtype's message, naming both.
+void check_loss_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input);
 
 // Reduces per-element losses: kNone reshapes them to `none_shape`, kSum adds them, kMean divides
 // the sum by `denominator` (0/0 gives NaN, as PyTorch's mean over nothing).
@@ -35,8 +36,9 @@ Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, con
 // recorded as one op whose backward uses grad_fn(x, y, w, pw) -> {dl/dx, dl/dy}. w and pw are
 // already broadcast to the input's shape (or undefined: then 1). kMean divides by numel.
 template <class LossFn, class GradFn>
-Tensor pointwise_loss(const char* op, const Tensor& input, const Tensor& target, const Tensor& weight,
+Tensor pointwise_loss(autograd::Op id, const Tensor& input, const Tensor& target, const Tensor& weight,
                       const Tensor& pos_weight, Reduction reduction, LossFn loss_fn, GradFn grad_fn) {
+  const char* op = autograd::op_name(id);
   const std::int64_t count = input.numel();
   Tensor losses = empty(input.shape(), input.dtype());
   dispatch_floating(input.dtype(), op, [&](auto tag) {
@@ -50,7 +52,7 @@ Tensor pointwise_loss(const char* op, const Tensor& input, const Tensor& target,
   });
   const Tensor out = reduce_losses(losses, reduction, static_cast<double>(count), input.shape());
   return autograd::record(
-      op, {input, target}, out,
+      id, {input, target}, out,
       [op, sx = autograd::save(input.detach()), sy = autograd::save(target.detach()), weight, pos_weight, reduction,
        need_x = input.requires_grad(), need_y = target.requires_grad(), grad_fn](const Tensor& g) {
         const Tensor& x_t = sx.get();
@@ -73,7 +75,7 @@ Tensor pointwise_loss(const char* op, const Tensor& input, const Tensor& target,
             if (py) py[i] = ps[i] * gy;
           }
         });
-        return std::vector<Tensor>{dx, dy};
+        return autograd::Grads{dx, dy};
       });
 }
 

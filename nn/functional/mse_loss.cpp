@@ -12,9 +12,9 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOpti
     throw std::invalid_argument("mse_loss: target size " + shape_str(target.shape()) +
                                 " must be the same as input size " + shape_str(input.shape()) +
                                 " (tapegrad does not broadcast in mse_loss)");
-  detail::check_same_dtype("mse_loss", "target", target, input);
+  detail::check_loss_dtype("mse_loss", "target", target, input);
   return detail::pointwise_loss(
-      "mse_loss", input, target, Tensor(), Tensor(), options.reduction(),
+      autograd::Op::mse_loss, input, target, Tensor(), Tensor(), options.reduction(),
       [](auto x, auto y, auto, auto) { return (x - y) * (x - y); },
       [](auto x, auto y, auto, auto) {
         using T = decltype(x);

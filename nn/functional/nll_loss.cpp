@@ -41,7 +41,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOpti
   const Tensor out = detail::reduce_losses(losses, options.reduction(), denominator, layout.per_target_shape);
 
   return autograd::record(
-      "nll_loss", {input}, out,
+      autograd::Op::nll_loss, {input}, out,
       [layout, shape = input.shape(), dtype = input.dtype(), st = autograd::save(target.detach()), weight, ignore,
        reduction = options.reduction(), denominator](const Tensor& g) {
         const Tensor s = detail::upstream_per_element(g, reduction, denominator, layout.targets());

@@ -1,0 +1,63 @@
+// What every op file shares: the tape's vocabulary and the one element-wise mechanism.
+// Internal to core/ops (not installed as public API beyond what ops.hpp declares).
+#pragma once
+
+#include "../autograd.hpp"
+#include "../ops.hpp"
+#include "strided.hpp"
+
+namespace tapegrad {
+
+using autograd::Grads;
+using autograd::Op;
+using autograd::record;
+using autograd::save;
+using autograd::SavedTensor;
+
+namespace detail {
+
+// out[i] = f(x[i]). `Floating` restricts the op to float32/float64 (naming `op` in the error).
+template <bool Floating = true, class F>
+Tensor unary_map(const char* op, const Tensor& x, F f) {
+  Tensor out = empty(x.shape(), x.dtype());
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+  };
+  if constexpr (Floating) dispatch_floating(x.dtype(), op, run);
+  else dispatch(x.dtype(), run);
+  return out;
+}
+
+// out = f(a, b) with NumPy broadcasting; same-shape and scalar-b inputs take a flat loop.
+template <bool Floating = true, class F>
+Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
+  check_same_dtype(op, a, b);
+  const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape());
+  Tensor out = empty(shape, a.dtype());
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    if (a.shape() == b.shape()) {
+      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
+    } else if (b.numel() == 1) {
+      const T s = pb[0];
+      for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], s));
+    } else {
+      for_each_offset<3>(shape,
+                         {broadcast_strides(a.shape(), shape), broadcast_strides(b.shape(), shape),
+                          broadcast_strides(shape, shape)},
+                         [&](const auto& o) { po[o[2]] = static_cast<T>(f(pa[o[0]], pb[o[1]])); });
+    }
+  };
+  if constexpr (Floating) dispatch_floating(a.dtype(), op, run);
+  else dispatch(a.dtype(), run);
+  return out;
+}
+
+}  // namespace detail
+}  // namespace tapegrad
