@@ -6,26 +6,9 @@
 #include <string>
 
 #include "../core/random.hpp"
+#include "shuffle.hpp"
 
 namespace tapegrad::datasets {
-namespace {
-
-// Uniform in [0, n) without modulo bias, and the same on every platform (unlike
-// std::uniform_int_distribution, whose algorithm is left to the library).
-std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t n) {
-  const std::uint64_t reject_below = (0 - n) % n;  // 2^64 mod n
-  for (;;) {
-    const std::uint64_t x = engine();
-    if (x >= reject_below) return x % n;
-  }
-}
-
-void shuffle_in_place(std::vector<std::int64_t>& order, std::mt19937_64& engine) {
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniform_below(engine, i)]);
-}
-
-}  // namespace
-
 DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
     : DataLoader(std::shared_ptr<const Dataset>(&dataset, [](const Dataset*) {}), options) {}
 
@@ -37,18 +20,26 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     throw std::invalid_argument("DataLoader: batch_size must be a positive integer, got " +
                                 std::to_string(options_.batch_size()));
   }
+  if (options_.sampler() && options_.shuffle())
+    throw std::invalid_argument("DataLoader: sampler option is mutually exclusive with shuffle");
 }
 
 std::int64_t DataLoader::size() const {
-  const std::int64_t n = dataset_->size(), b = options_.batch_size();
+  const std::int64_t n = options_.sampler() ? options_.sampler()->size() : dataset_->size();
+  const std::int64_t b = options_.batch_size();
   return options_.drop_last() ? n / b : (n + b - 1) / b;
 }
 
 DataLoader::Iterator DataLoader::begin() {
   ++epochs_;
-  auto order = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(dataset_->size()));
-  std::iota(order->begin(), order->end(), std::int64_t{0});
-  if (options_.shuffle()) shuffle_in_place(*order, engine_);
+  std::shared_ptr<std::vector<std::int64_t>> order;
+  if (options_.sampler()) {
+    order = std::make_shared<std::vector<std::int64_t>>(options_.sampler()->epoch_indices());
+  } else {
+    order = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(dataset_->size()));
+    std::iota(order->begin(), order->end(), std::int64_t{0});
+    if (options_.shuffle()) detail::shuffle_in_place(*order, engine_);
+  }
   return Iterator(this, std::move(order), 0);
 }
 

@@ -11,6 +11,7 @@
 
 #include "../core/arg.hpp"
 #include "dataset.hpp"
+#include "sampler.hpp"
 
 namespace tapegrad::datasets {
 
@@ -23,6 +24,9 @@ struct DataLoaderOptions {
   // tapegrad::manual_seed makes the order reproducible too.
   TAPEGRAD_ARG(std::optional<std::uint64_t>, seed);
   TAPEGRAD_ARG(bool, drop_last) = false;
+  // Decides each epoch's example order instead of `shuffle` (e.g. a DistributedSampler); the two are
+  // mutually exclusive.
+  TAPEGRAD_ARG(std::shared_ptr<const Sampler>, sampler);
 };
 
 class DataLoader {
@@ -66,7 +70,8 @@ class DataLoader {
   Iterator begin();
   Iterator end();
 
-  std::int64_t size() const;  // batches per epoch: ceil(N / B), or floor(N / B) with drop_last
+  // Batches per epoch: ceil(N / B), or floor(N / B) with drop_last; N is the sampler's size if one is set.
+  std::int64_t size() const;
   std::int64_t epochs_started() const { return epochs_; }
   const DataLoaderOptions& options() const { return options_; }
   const Dataset& dataset() const { return *dataset_; }

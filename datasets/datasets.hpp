@@ -5,5 +5,6 @@
 #include "dataset.hpp"
 #include "idx.hpp"
 #include "mnist.hpp"
+#include "sampler.hpp"
 #include "tensor_dataset.hpp"
 #include "transforms.hpp"
