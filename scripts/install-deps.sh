@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                        # benchmarks
   nlohmann-json3-dev                      # checkpoint headers (safetensors JSON)
   libcli11-dev                            # the mnist example's argument parser
+  libopenmpi-dev openmpi-bin              # tapegrad::distributed (optional in the build; its tests need it)
 )
 
 missing=()
