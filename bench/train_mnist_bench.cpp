@@ -12,6 +12,7 @@
 #include <tapegrad/tapegrad.hpp>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -37,11 +38,15 @@ struct Settings {
   std::int64_t eval_batch = 1000;
   int eval_passes = 3;
   std::uint64_t seed = 1;
+  double width = 1.0;  // hidden sizes 512-256-128-64 scaled by this
 };
 
-nn::Sequential make_model() {
-  return nn::Sequential(nn::Linear(784, 512), nn::ReLU(), nn::Linear(512, 256), nn::ReLU(), nn::Linear(256, 128),
-                        nn::ReLU(), nn::Linear(128, 64), nn::ReLU(), nn::Linear(64, 10));
+// The seed network, its hidden layers scaled by `width` (1: 784-512-256-128-64-10).
+nn::Sequential make_model(double width) {
+  const auto h = [width](double size) { return std::max<std::int64_t>(1, static_cast<std::int64_t>(size * width + 0.5)); };
+  return nn::Sequential(nn::Linear(784, h(512)), nn::ReLU(), nn::Linear(h(512), h(256)), nn::ReLU(),
+                        nn::Linear(h(256), h(128)), nn::ReLU(), nn::Linear(h(128), h(64)), nn::ReLU(),
+                        nn::Linear(h(64), 10));
 }
 
 using Clock = std::chrono::steady_clock;
@@ -141,7 +146,7 @@ int run(const Settings& s) {
               s.data.c_str(), static_cast<long long>(train->size()), static_cast<long long>(test->size()),
               load_seconds, tg::get_num_threads(), tg::kernels::gemm_backend());
 
-  nn::Sequential model = make_model();
+  nn::Sequential model = make_model(s.width);
   nn::CrossEntropyLoss criterion;
   tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(0.01).momentum(0.5));
   ds::DataLoader loader(train, ds::DataLoaderOptions(s.batch_size).shuffle(true));
@@ -203,6 +208,7 @@ int main(int argc, char** argv) {
   app.add_option("--eval-batch", s.eval_batch, "batch size of the evaluation")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--eval-passes", s.eval_passes, "evaluation passes over the test set (the fastest is reported)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--width", s.width, "scale of the hidden layers (1: the seed network)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", s.seed, "seed for the initialisation and the shuffling")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {

@@ -67,9 +67,11 @@ def to_input(images_u8):
     return images_u8.to(torch.float32).div_(255.0).sub_(MEAN).div_(STD)
 
 
-def make_model():
-    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128),
-                         nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+def make_model(width=1.0):
+    """The seed network, its hidden layers scaled by width (1: 784-512-256-128-64-10)."""
+    h = [max(1, int(size * width + 0.5)) for size in (512, 256, 128, 64)]
+    return nn.Sequential(nn.Linear(784, h[0]), nn.ReLU(), nn.Linear(h[0], h[1]), nn.ReLU(), nn.Linear(h[1], h[2]),
+                         nn.ReLU(), nn.Linear(h[2], h[3]), nn.ReLU(), nn.Linear(h[3], 10))
 
 
 def train_epoch(model, criterion, optimizer, images, labels, batch_size):
@@ -115,6 +117,7 @@ def main():
     parser.add_argument("--eval-batch", type=int, default=1000)
     parser.add_argument("--eval-passes", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--width", type=float, default=1.0, help="scale of the hidden layers (1: the seed network)")
     parser.add_argument("--label", default="", help="a name for this configuration, copied into the JSON")
     args = parser.parse_args()
 
@@ -134,7 +137,7 @@ def main():
     print(f"pytorch {torch.__version__}: {args.data}: {len(train_labels)} training, {len(test_labels)} test images "
           f"(loaded in {load_seconds:.2f} s); {torch.get_num_threads()} threads; env {env or '{}'}")
 
-    model = make_model()
+    model = make_model(args.width)
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
     model.train()
