@@ -29,11 +29,11 @@ std::vector<std::int64_t> resolve_padding(const Conv2dPadding& padding, const Te
   return pads;
 }
 
-Pool2dParams pool_params(const ExpandingArray<2>& kernel, const std::optional<ExpandingArray<2>>& stride,
+Pool2dParams pool_params(const ExpandingArray<2>& kernel, const ExpandingArray<2>& stride,
                          const ExpandingArray<2>& padding, bool ceil_mode) {
   return Pool2dParams()
       .kernel_size(kernel.vec())
-      .stride(stride ? stride->vec() : kernel.vec())
+      .stride(stride.vec())
       .padding(padding.vec())
       .ceil_mode(ceil_mode);
 }

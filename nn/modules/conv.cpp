@@ -61,7 +61,7 @@ Tensor MaxPool2d::forward(const Tensor& input) const { return functional::max_po
 
 std::string MaxPool2d::repr() const {
   const auto& o = options_;
-  return "MaxPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride().value_or(o.kernel_size())) +
+  return "MaxPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride()) +
          ", padding=" + tuple_str(o.padding()) + ", dilation=" + tuple_str(o.dilation()) +
          ", ceil_mode=" + (o.ceil_mode() ? "true" : "false") + ")";
 }
@@ -70,7 +70,7 @@ Tensor AvgPool2d::forward(const Tensor& input) const { return functional::avg_po
 
 std::string AvgPool2d::repr() const {
   const auto& o = options_;
-  return "AvgPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride().value_or(o.kernel_size())) +
+  return "AvgPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride()) +
          ", padding=" + tuple_str(o.padding()) + ")";
 }
 

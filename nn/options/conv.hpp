@@ -51,11 +51,11 @@ struct Conv2dOptions {
   TAPEGRAD_ARG(bool, bias) = true;
 };
 
-// stride defaults to the kernel size (PyTorch's stride=None).
+// stride starts as the kernel size (PyTorch's stride=None), as libtorch.
 struct MaxPool2dOptions {
-  MaxPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(std::move(kernel_size)) {}  // NOLINT
+  MaxPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
   TAPEGRAD_ARG(ExpandingArray<2>, kernel_size);
-  TAPEGRAD_ARG(std::optional<ExpandingArray<2>>, stride);
+  TAPEGRAD_ARG(ExpandingArray<2>, stride);
   TAPEGRAD_ARG(ExpandingArray<2>, padding) = 0;
   TAPEGRAD_ARG(ExpandingArray<2>, dilation) = 1;
   TAPEGRAD_ARG(bool, ceil_mode) = false;
@@ -63,9 +63,9 @@ struct MaxPool2dOptions {
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 
 struct AvgPool2dOptions {
-  AvgPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(std::move(kernel_size)) {}  // NOLINT
+  AvgPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
   TAPEGRAD_ARG(ExpandingArray<2>, kernel_size);
-  TAPEGRAD_ARG(std::optional<ExpandingArray<2>>, stride);
+  TAPEGRAD_ARG(ExpandingArray<2>, stride);
   TAPEGRAD_ARG(ExpandingArray<2>, padding) = 0;
   TAPEGRAD_ARG(bool, ceil_mode) = false;
   TAPEGRAD_ARG(bool, count_include_pad) = true;

@@ -30,9 +30,9 @@ std::vector<OpTableEntry> conv_entries() {
        [](const Inputs& x) { return conv2d(x[0], x[1], {}, Conv2dParams().padding({1, 1, 1, 1})); }},
       {"conv2d", "functional, padding same (even kernel)", [] { return Inputs{sample({1, 2, 5, 4}), sample({3, 2, 2, 3})}; },
        [](const Inputs& x) { return F::conv2d(x[0], x[1], nn::Conv2dFuncOptions().padding("same").dilation({2, 1})); }},
-      {"conv2d_backward_input", "groups, stride", [] { return Inputs{sample({2, 6, 3, 4}), sample({6, 2, 3, 2})}; },
+      {"conv2d_backward_input", "groups, stride", [] { return Inputs{sample({2, 6, 2, 7}), sample({6, 2, 3, 2})}; },
        [](const Inputs& x) { return conv2d_backward_input(x[0], x[1], {2, 4, 5, 6}, strided().groups(2)); }},
-      {"conv2d_backward_weight", "groups, stride", [] { return Inputs{sample({2, 4, 5, 6}), sample({2, 6, 3, 4})}; },
+      {"conv2d_backward_weight", "groups, stride", [] { return Inputs{sample({2, 4, 5, 6}), sample({2, 6, 2, 7})}; },
        [](const Inputs& x) { return conv2d_backward_weight(x[0], x[1], {6, 2, 3, 2}, strided().groups(2)); }},
       {"max_pool2d", "stride, padding", [] { return Inputs{distinct({2, 2, 5, 5})}; },
        [](const Inputs& x) { return max_pool2d(x[0], Pool2dParams().kernel_size({3, 3}).stride({2, 2}).padding({1, 1})); }},
@@ -52,7 +52,7 @@ std::vector<OpTableEntry> conv_entries() {
        [](const Inputs& x) {
          return avg_pool2d(x[0], Pool2dParams().kernel_size({3, 3}).stride({2, 2}).padding({1, 1}).count_include_pad(false));
        }},
-      {"avg_pool2d_backward", "ceil_mode", [] { return Inputs{sample({1, 2, 3, 3})}; },
+      {"avg_pool2d_backward", "ceil_mode", [] { return Inputs{sample({1, 2, 2, 3})}; },
        [](const Inputs& x) {
          return avg_pool2d_backward(x[0], {1, 2, 5, 6}, Pool2dParams().kernel_size({3, 2}).stride({2, 2}).ceil_mode(true));
        }},
