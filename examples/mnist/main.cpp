@@ -5,6 +5,7 @@
 //   mnist --save model.safetensors
 //   mnist --eval model.safetensors   accuracy and confusion matrix of a saved model
 #include <tapegrad/tapegrad.hpp>
+#include "models.hpp"
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@ namespace ds = tapegrad::datasets;
 namespace {
 
 struct Settings {
+  std::string model = "mlp";  // mlp or cnn (examples/mnist/models.hpp); it picks lr and momentum unless given
   std::string data = "data/mnist";
   int epochs = 10;
   std::int64_t batch_size = 64;
@@ -32,11 +34,6 @@ struct Settings {
   int threads = 0;  // 0: the runtime's default
   std::string save, eval, log_csv;
 };
-
-nn::Sequential make_model() {
-  return nn::Sequential(nn::Linear(784, 512), nn::ReLU(), nn::Linear(512, 256), nn::ReLU(), nn::Linear(256, 128),
-                        nn::ReLU(), nn::Linear(128, 64), nn::ReLU(), nn::Linear(64, 10));
-}
 
 std::shared_ptr<ds::MNIST> load_split(const std::string& root, ds::MNIST::Mode mode) {
   auto split = std::make_shared<ds::MNIST>(root, mode);
@@ -84,7 +81,7 @@ void print_confusion(const Evaluation& e) {
 }
 
 int run_eval(const Settings& s) {
-  nn::Sequential model = make_model();
+  nn::Sequential model = mnist::make_model(s.model);
   tg::load(model, s.eval);
   const Evaluation e = evaluate(model, load_split(s.data, ds::MNIST::Mode::kTest));
   std::printf("accuracy on test set: %.2f %%\n", e.accuracy);
@@ -99,8 +96,7 @@ int run_training(const Settings& s) {
   std::printf("MNIST from %s: %lld training and %lld test images; %d threads\n", s.data.c_str(),
               static_cast<long long>(train->size()), static_cast<long long>(test->size()), tg::get_num_threads());
 
-  nn::Sequential model = make_model();
-  nn::CrossEntropyLoss criterion;
+  nn::Sequential model = mnist::make_model(s.model);
   tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(s.lr).momentum(s.momentum));
   ds::DataLoader loader(train, ds::DataLoaderOptions(s.batch_size).shuffle(true));
 
@@ -119,7 +115,7 @@ int run_training(const Settings& s) {
     std::int64_t window_batches = 0, batch = 0, samples = 0;
     for (auto& [images, labels] : loader) {
       optimizer.zero_grad();
-      tg::Tensor loss = criterion(model(images), labels);
+      tg::Tensor loss = mnist::loss_for(s.model, model(images), labels);
       loss.backward();
       optimizer.step();
 
@@ -175,7 +171,13 @@ int main(int argc, char** argv) {
   app.add_option("--save", s.save, "write the trained model to this .safetensors file");
   app.add_option("--eval", s.eval, "evaluate a saved model instead of training");
   app.add_option("--log-csv", s.log_csv, "write per-epoch metrics to this CSV file");
+  app.add_option("--model", s.model, "mlp (the seed network) or cnn (PyTorch's MNIST example network)")
+      ->capture_default_str()->check(CLI::IsMember({"mlp", "cnn"}));
   CLI11_PARSE(app, argc, argv);
+  // --model picks its training defaults; an explicit flag overrides each.
+  const mnist::Defaults d = mnist::defaults_for(s.model);
+  if (app.count("--lr") == 0) s.lr = d.lr;
+  if (app.count("--momentum") == 0) s.momentum = d.momentum;
 
   try {
     if (s.threads > 0) tg::set_num_threads(s.threads);
