@@ -95,8 +95,8 @@ class Tracer {
       : graph_(graph), forward_(forward), example_(example) {}
 
   // Follows a Sequential child by child; any other module needs a mapping.
-  Traced trace(const nn::Module& m, const std::string& path, Traced in) {
-    if (dynamic_cast<const nn::Sequential*>(&m)) {
+  Traced trace(nn::Module& m, const std::string& path, Traced in) {
+    if (dynamic_cast<nn::Sequential*>(&m)) {
       for (const auto& [name, child] : m.named_children()) in = trace(*child, path + name + ".", std::move(in));
       return in;
     }

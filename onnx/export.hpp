@@ -29,7 +29,8 @@ inline constexpr int kDefaultOpset = 13;
 inline constexpr int kMinOpset = 11, kMaxOpset = 17;
 // The modules with an ONNX mapping, for messages and documentation.
 inline constexpr const char* kSupportedModules =
-    "Sequential, Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax";
+    "Sequential, Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Conv2d, MaxPool2d, AvgPool2d, "
+    "AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d (eval), Dropout, Dropout2d, Flatten, Unflatten";
 
 namespace detail {
 void export_model(nn::Module& module, const std::function<Tensor(const Tensor&)>& forward, const Tensor& example_input,

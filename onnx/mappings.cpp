@@ -12,17 +12,6 @@ namespace {
 using proto::attribute_int;
 using proto::attribute_ints;
 
-// One entry for module type M: `emit` receives the module as an M.
-template <class M>
-Mapping entry(std::string name, std::vector<std::string> ops,
-              std::function<std::string(Graph&, const M&, const std::string&, const std::string&, const Tensor&)> emit) {
-  return Mapping{std::move(name), std::move(ops),
-                 [](const nn::Module& m) { return dynamic_cast<const M*>(&m) != nullptr; },
-                 [](const nn::Module& m, const Tensor& x) { return Tensor(static_cast<const M&>(m).forward(x)); },
-                 [emit](Graph& g, const nn::Module& m, const std::string& prefix, const std::string& input,
-                        const Tensor& x) { return emit(g, static_cast<const M&>(m), prefix, input, x); }};
-}
-
 // An element-wise activation: one ONNX node of the same name.
 template <class M> Mapping activation(std::string name, std::string op, std::string onnx_op) {
   return entry<M>(std::move(name), {std::move(op)},
@@ -64,17 +53,18 @@ std::string emit_linear(Graph& g, const nn::Linear& m, const std::string& prefix
 }  // namespace
 
 const std::vector<Mapping>& mappings() {
-  // The convolutional layers (Conv2d -> Conv, MaxPool2d -> MaxPool, AvgPool2d -> AveragePool,
-  // BatchNorm2d in eval -> BatchNormalization, Dropout -> Identity, Flatten -> Flatten) go here, one
-  // entry each, when they exist.
-  static const std::vector<Mapping> table = {
+  static const std::vector<Mapping> table = [] {
+    std::vector<Mapping> t = {
       entry<nn::Linear>("Linear", {"linear"}, emit_linear),
       activation<nn::ReLU>("ReLU", "relu", "Relu"),
       activation<nn::Sigmoid>("Sigmoid", "sigmoid", "Sigmoid"),
       activation<nn::Tanh>("Tanh", "tanh", "Tanh"),
       softmax_like<nn::Softmax>("Softmax", "softmax", "Softmax"),
       softmax_like<nn::LogSoftmax>("LogSoftmax", "log_softmax", "LogSoftmax"),
-  };
+    };
+    for (Mapping& m : conv_mappings()) t.push_back(std::move(m));
+    return t;
+  }();
   return table;
 }
 

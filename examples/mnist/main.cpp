@@ -7,6 +7,7 @@
 //   mnist --eval model.safetensors --export-onnx model.onnx
 #include <tapegrad/onnx/export.hpp>
 #include <tapegrad/tapegrad.hpp>
+#include "models.hpp"
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@ namespace ds = tapegrad::datasets;
 namespace {
 
 struct Settings {
+  std::string model = "mlp";  // mlp or cnn (examples/mnist/models.hpp); it picks lr and momentum unless given
   std::string data = "data/mnist";
   int epochs = 10;
   std::int64_t batch_size = 64;
@@ -36,11 +38,6 @@ struct Settings {
   int threads = 0;  // 0: the runtime's default
   std::string save, eval, log_csv, export_onnx;
 };
-
-nn::Sequential make_model() {
-  return nn::Sequential(nn::Linear(784, 512), nn::ReLU(), nn::Linear(512, 256), nn::ReLU(), nn::Linear(256, 128),
-                        nn::ReLU(), nn::Linear(128, 64), nn::ReLU(), nn::Linear(64, 10));
-}
 
 std::shared_ptr<ds::MNIST> load_split(const std::string& root, ds::MNIST::Mode mode) {
   auto split = std::make_shared<ds::MNIST>(root, mode);
@@ -95,7 +92,7 @@ void export_if_asked(nn::Sequential& model, const Settings& s) {
 }
 
 int run_eval(const Settings& s) {
-  nn::Sequential model = make_model();
+  nn::Sequential model = mnist::make_model(s.model);
   tg::load(model, s.eval);
   const Evaluation e = evaluate(model, load_split(s.data, ds::MNIST::Mode::kTest));
   std::printf("accuracy on test set: %.2f %%\n", e.accuracy);
@@ -111,8 +108,7 @@ int run_training(const Settings& s) {
   std::printf("MNIST from %s: %lld training and %lld test images; %d threads\n", s.data.c_str(),
               static_cast<long long>(train->size()), static_cast<long long>(test->size()), tg::get_num_threads());
 
-  nn::Sequential model = make_model();
-  nn::CrossEntropyLoss criterion;
+  nn::Sequential model = mnist::make_model(s.model);
   tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(s.lr).momentum(s.momentum));
   ds::DataLoader loader(train, ds::DataLoaderOptions(s.batch_size).shuffle(true));
 
@@ -130,7 +126,7 @@ int run_training(const Settings& s) {
     EpochProgress progress(epoch, loader.size(), interactive);
     for (auto& [images, labels] : loader) {
       optimizer.zero_grad();
-      tg::Tensor loss = criterion(model(images), labels);
+      tg::Tensor loss = mnist::loss_for(s.model, model(images), labels);
       loss.backward();
       optimizer.step();
       progress.batch_done(loss.item(), labels.numel());
@@ -172,8 +168,14 @@ int main(int argc, char** argv) {
   app.add_option("--save", s.save, "write the trained model to this .safetensors file");
   app.add_option("--eval", s.eval, "evaluate a saved model instead of training");
   app.add_option("--log-csv", s.log_csv, "write per-epoch metrics to this CSV file");
+  app.add_option("--model", s.model, "mlp (the seed network) or cnn (PyTorch's MNIST example network)")
+      ->capture_default_str()->check(CLI::IsMember({"mlp", "cnn"}));
   app.add_option("--export-onnx", s.export_onnx, "write the model (trained, or the --eval one) as ONNX to this file");
   CLI11_PARSE(app, argc, argv);
+  // --model picks its training defaults; an explicit flag overrides each.
+  const mnist::Defaults d = mnist::defaults_for(s.model);
+  if (app.count("--lr") == 0) s.lr = d.lr;
+  if (app.count("--momentum") == 0) s.momentum = d.momentum;
 
   try {
     if (s.threads > 0) tg::set_num_threads(s.threads);

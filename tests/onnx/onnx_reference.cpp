@@ -6,7 +6,7 @@
 //   logits.f32          tapegrad's outputs on them, 10000 x 10 float32
 //   labels.i64          the test labels
 // and prints "correct: N" (argmax hits over the test set).
-//   onnx_reference --model mlp|mlp-activations|mlp-softmax --data DIR --out DIR [--load CKPT] [--steps N]
+//   onnx_reference --model mlp|mlp-activations|mlp-softmax|cnn --data DIR --out DIR [--load CKPT] [--steps N]
 #include <tapegrad/onnx/export.hpp>
 #include <tapegrad/tapegrad.hpp>
 
@@ -32,12 +32,17 @@ nn::Sequential make_model(const std::string& name) {
   if (name == "mlp-activations")
     return nn::Sequential(nn::Linear(784, 64), nn::Tanh(), nn::Linear(64, 32), nn::Sigmoid(), nn::Linear(32, 10),
                           nn::LogSoftmax(1));
+  if (name == "cnn")  // every convolutional layer with a mapping, small enough to train in seconds
+    return nn::Sequential(nn::Unflatten(nn::UnflattenOptions(1, {1, 28, 28})),
+                          nn::Conv2d(nn::Conv2dOptions(1, 8, 3).padding(1)), nn::BatchNorm2d(8), nn::ReLU(),
+                          nn::MaxPool2d(2), nn::Conv2d(8, 16, 3), nn::ReLU(), nn::AvgPool2d(2), nn::Dropout(0.25),
+                          nn::Flatten(), nn::Linear(16 * 6 * 6, 10));
   if (name == "mlp-softmax") return nn::Sequential(nn::Linear(784, 64), nn::ReLU(), nn::Linear(64, 10), nn::Softmax(-1));
   throw std::invalid_argument("unknown model " + name);
 }
 
 tg::Tensor loss(const std::string& name, const tg::Tensor& output, const tg::Tensor& labels) {
-  if (name == "mlp") return nn::CrossEntropyLoss()(output, labels);
+  if (name == "mlp" || name == "cnn") return nn::CrossEntropyLoss()(output, labels);
   if (name == "mlp-activations") return nn::NLLLoss()(output, labels);
   return nn::NLLLoss()(tg::log(output), labels);
 }
