@@ -29,7 +29,10 @@ namespace tapegrad::autograd {
   X(softmax) X(log_softmax) X(logsumexp)                                                               \
   /* nn/functional/ (fused losses) */                                                                  \
   X(nll_loss) X(cross_entropy) X(cross_entropy_probabilities) X(binary_cross_entropy)                   \
-   X(binary_cross_entropy_with_logits) X(mse_loss)
+   X(binary_cross_entropy_with_logits) X(mse_loss)                                                     \
+  /* core/ops/conv.cpp, pool.cpp, join.cpp */                                                          \
+  X(conv2d) X(conv2d_backward_input) X(conv2d_backward_weight) X(max_pool2d) X(max_pool2d_backward)     \
+  X(avg_pool2d) X(avg_pool2d_backward) X(cat) X(pad)
 
 enum class Op : unsigned short {
 #define TAPEGRAD_OP_ENUM(name) name,

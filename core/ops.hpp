@@ -118,3 +118,56 @@ inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 
 }  // namespace tapegrad
+
+namespace tapegrad {
+
+// ---- convolution (core/ops/conv.cpp) ----
+// Explicit geometry of a 2-D convolution; padding per side {top, bottom, left, right}.
+// (nn::functional::conv2d resolves libtorch's options, "same" and "valid" into this.)
+struct Conv2dParams {
+  TAPEGRAD_ARG(std::vector<std::int64_t>, stride) = {1, 1};
+  TAPEGRAD_ARG(std::vector<std::int64_t>, padding) = {0, 0, 0, 0};
+  TAPEGRAD_ARG(std::vector<std::int64_t>, dilation) = {1, 1};
+  TAPEGRAD_ARG(std::int64_t, groups) = 1;
+};
+// input (N, C, H, W) or unbatched (C, H, W); weight (O, C/groups, KH, KW); bias (O) or undefined.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& params = {});
+// The two halves of conv2d's backward, each an op with its own (differentiable) backward:
+// the input gradient (a transposed convolution of grad_output by weight) and the weight gradient.
+Tensor conv2d_backward_input(const Tensor& grad_output, const Tensor& weight, const Shape& input_shape,
+                             const Conv2dParams& params);
+Tensor conv2d_backward_weight(const Tensor& input, const Tensor& grad_output, const Shape& weight_shape,
+                              const Conv2dParams& params);
+
+// ---- pooling (core/ops/pool.cpp) ----
+// {h, w} pairs. Padding pads both sides (-inf for max, 0 for average).
+struct Pool2dParams {
+  TAPEGRAD_ARG(std::vector<std::int64_t>, kernel_size) = {1, 1};
+  TAPEGRAD_ARG(std::vector<std::int64_t>, stride) = {1, 1};
+  TAPEGRAD_ARG(std::vector<std::int64_t>, padding) = {0, 0};
+  TAPEGRAD_ARG(std::vector<std::int64_t>, dilation) = {1, 1};
+  TAPEGRAD_ARG(bool, ceil_mode) = false;
+  TAPEGRAD_ARG(bool, count_include_pad) = true;  // avg_pool2d only
+};
+// Values and int64 indices (each the flat h·W + w position of the maximum inside its plane, as PyTorch).
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Pool2dParams& params);
+Tensor max_pool2d(const Tensor& input, const Pool2dParams& params);
+// The gradient of max_pool2d: grad_output added at the indices (its own backward gathers).
+Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices, const Shape& input_shape);
+Tensor avg_pool2d(const Tensor& input, const Pool2dParams& params);
+// The gradient of avg_pool2d (its own backward is avg_pool2d again).
+Tensor avg_pool2d_backward(const Tensor& grad_output, const Shape& input_shape, const Pool2dParams& params);
+Tensor adaptive_avg_pool2d(const Tensor& input, const std::vector<std::int64_t>& output_size);
+
+// ---- joining and slicing (core/ops/join.cpp) ----
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+// Constant padding as torch.nn.functional.pad: `pads` holds (before, after) pairs starting from the
+// last dim; negative amounts crop. Its gradient is pad with the amounts negated.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
+// Elements start, start + step, ... below end along dim (ends clamp to the size, as PyTorch).
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+
+}  // namespace tapegrad

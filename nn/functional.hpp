@@ -5,7 +5,11 @@
 #include <cstdint>
 
 #include "../core/tensor.hpp"
+#include <utility>
+
+#include "options/conv.hpp"
 #include "options/loss.hpp"
+#include "options/normalization.hpp"
 
 namespace tapegrad::nn {
 namespace functional {
@@ -41,3 +45,24 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOpti
 namespace F = functional;
 
 }  // namespace tapegrad::nn
+
+// ---- convolutional networks (nn/functional/conv.cpp, normalization.cpp) ----
+namespace tapegrad::nn::functional {
+
+// input (N, C, H, W) or (C, H, W); weight (out, C / groups, kH, kW); options.bias() (out) or undefined.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options = {});
+Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options);
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dFuncOptions& options);
+Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& options);
+Tensor adaptive_avg_pool2d(const Tensor& input, const ExpandingArray<2>& output_size);
+// Normalises over every dim but 1 (channels). Training: batch statistics (biased variance) and, when
+// running_mean / running_var are defined, updates them in place (unbiased variance) with momentum.
+// Eval: uses the running statistics.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options = {});
+// Zeroes each element with probability p and scales the rest by 1 / (1 - p); identity when not training.
+Tensor dropout(const Tensor& input, const DropoutFuncOptions& options = {});
+// Zeroes whole channels of (N, C, H, W) or (C, H, W) input.
+Tensor dropout2d(const Tensor& input, const DropoutFuncOptions& options = {});
+
+}  // namespace tapegrad::nn::functional

@@ -10,3 +10,7 @@
 #include "options/linear.hpp"
 #include "options/loss.hpp"
 #include "reduction.hpp"
+#include "modules/conv.hpp"
+#include "modules/normalization.hpp"
+#include "options/conv.hpp"
+#include "options/normalization.hpp"

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tapegrad needs to build, test and run its examples, when missing.
+#   scripts/install-deps.sh               build, test, examples
+#   scripts/install-deps.sh --consumers   also the real consumers the "models in and out" tests run
+#                                         (onnx.checker, OpenCV DNN, PyTorch, matplotlib; without them
+#                                         those tests skip). ~1.5 GB installed, ~320 MB download on a
+#                                         fresh Debian 12 (OpenCV's Python module alone pulls ~1 GB).
 set -euo pipefail
 
 packages=(
@@ -14,6 +19,14 @@ packages=(
   libcli11-dev                            # the mnist example's argument parser
   libopenmpi-dev openmpi-bin              # tapegrad::distributed (optional in the build; its tests need it)
 )
+if [[ ${1:-} == --consumers ]]; then
+  packages+=(
+    python3-numpy python3-onnx            # onnx.checker (tests/onnx/)
+    python3-opencv                        # OpenCV's DNN module runs the exported models
+    python3-torch                         # weights to and from PyTorch (tests/pytorch/, scripts/tapegrad_torch.py)
+    python3-matplotlib                    # scripts/plot_training.py
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

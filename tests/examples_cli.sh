@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Checks the mnist example's command line, one scenario per call (registered in examples/CMakeLists.txt).
-# Usage: examples_cli.sh <train|eval|missing-data|help> <mnist binary> <data dir> <work dir>
+# Usage: examples_cli.sh <train|eval|export-onnx|plot|missing-data|help> <mnist binary> <data dir> <work dir>
 #   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row
 #   eval          --eval of the model saved by `train`: the same accuracy and a 10x10 confusion matrix
+#   export-onnx   --eval of that model with --export-onnx: the accuracy line, an ONNX file, and a missing
+#                 folder refused with a message naming it (tests/onnx/ runs exports in real consumers)
+#   plot          scripts/plot_training.py on the train scenario's CSV draws a PNG (skipped, exit 77,
+#                 without python3-matplotlib)
 #   missing-data  --data on a folder that does not exist: exit 1, a message naming it and how to get the data
 #   help          --help: exit 0 and every flag listed
 set -uo pipefail
@@ -56,6 +60,31 @@ case $scenario in
     [[ $(awk -v d="$diagonal" 'BEGIN {printf "%.2f", 100 * d / 10000}') == "$accuracy" ]] \
       || fail "the matrix's diagonal ($diagonal of 10000) disagrees with the accuracy $accuracy %"
     ;;
+  export-onnx)
+    [[ -s $work/m.safetensors ]] || fail "run the train scenario first (ctest fixture)"
+    rm -f "$work/m.onnx"
+    run --data "$data" --eval "$work/m.safetensors" --export-onnx "$work/m.onnx"
+    [[ $status == 0 ]] || fail "exit status $status, stderr: $err"
+    grep -q "^exported the model to $work/m.onnx (ONNX opset 13)$" <<< "$out" || fail "no 'exported the model' line in: $out"
+    [[ -s $work/m.onnx ]] || fail "no ONNX file written to $work/m.onnx"
+    run --data "$data" --eval "$work/m.safetensors" --export-onnx "$work/no/such/folder/m.onnx"
+    [[ $status == 1 ]] || fail "export into a missing folder: exit status $status"
+    grep -q "folder '$work/no/such/folder' does not exist" <<< "$err" || fail "export into a missing folder: $err"
+    ;;
+  plot)
+    [[ -s $work/log.csv ]] || fail "run the train scenario first (ctest fixture)"
+    python=${TAPEGRAD_PYTHON:-/usr/bin/python3}
+    if ! "$python" -c "import matplotlib" 2>/dev/null; then
+      [[ -n ${TAPEGRAD_CI:-} ]] && fail "$python cannot import matplotlib (CI installs python3-matplotlib)"
+      echo "SKIPPED: $python cannot import matplotlib: apt-get install python3-matplotlib"
+      exit 77
+    fi
+    rm -f "$work/curves.png"
+    out=$("$python" "$(dirname "$0")/../scripts/plot_training.py" "$work/log.csv" -o "$work/curves.png" 2>&1) \
+      || fail "plot_training.py failed: $out"
+    [[ $(head -c 8 "$work/curves.png" | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]] || fail "$work/curves.png is not a PNG"
+    [[ $(stat -c %s "$work/curves.png") -gt 10000 ]] || fail "$work/curves.png is suspiciously small"
+    ;;
   missing-data)
     missing=/nonexistent/tapegrad-mnist
     run --data "$missing" --epochs 1
@@ -67,10 +96,10 @@ case $scenario in
   help)
     run --help
     [[ $status == 0 ]] || fail "exit status $status"
-    for flag in --data --epochs --batch-size --lr --momentum --seed --threads --save --eval --log-csv --help; do
+    for flag in --data --epochs --batch-size --lr --momentum --seed --threads --save --eval --log-csv --export-onnx --help; do
       grep -qE -- "(^|[ ,])$flag( |$)" <<< "$out" || fail "--help does not list $flag: $out"
     done
     ;;
-  *) fail "unknown scenario (train, eval, missing-data, help)" ;;
+  *) fail "unknown scenario (train, eval, export-onnx, plot, missing-data, help)" ;;
 esac
 echo "ok ($scenario)"

@@ -4,7 +4,10 @@
 //   mnist                         train with the defaults on data/mnist
 //   mnist --save model.safetensors
 //   mnist --eval model.safetensors   accuracy and confusion matrix of a saved model
+//   mnist --eval model.safetensors --export-onnx model.onnx
+#include <tapegrad/onnx/export.hpp>
 #include <tapegrad/tapegrad.hpp>
+#include "models.hpp"
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +19,8 @@
 #include <memory>
 #include <optional>
 
+#include "progress.hpp"
+
 namespace tg = tapegrad;
 namespace nn = tapegrad::nn;
 namespace ds = tapegrad::datasets;
@@ -23,6 +28,7 @@ namespace ds = tapegrad::datasets;
 namespace {
 
 struct Settings {
+  std::string model = "mlp";  // mlp or cnn (examples/mnist/models.hpp); it picks lr and momentum unless given
   std::string data = "data/mnist";
   int epochs = 10;
   std::int64_t batch_size = 64;
@@ -30,13 +36,8 @@ struct Settings {
   double momentum = 0.5;
   std::uint64_t seed = 1;
   int threads = 0;  // 0: the runtime's default
-  std::string save, eval, log_csv;
+  std::string save, eval, log_csv, export_onnx;
 };
-
-nn::Sequential make_model() {
-  return nn::Sequential(nn::Linear(784, 512), nn::ReLU(), nn::Linear(512, 256), nn::ReLU(), nn::Linear(256, 128),
-                        nn::ReLU(), nn::Linear(128, 64), nn::ReLU(), nn::Linear(64, 10));
-}
 
 std::shared_ptr<ds::MNIST> load_split(const std::string& root, ds::MNIST::Mode mode) {
   auto split = std::make_shared<ds::MNIST>(root, mode);
@@ -83,12 +84,20 @@ void print_confusion(const Evaluation& e) {
   }
 }
 
+// --export-onnx: the model as ONNX (a dynamic batch of 784-pixel rows, normalised like the training data).
+void export_if_asked(nn::Sequential& model, const Settings& s) {
+  if (s.export_onnx.empty()) return;
+  tg::onnx::export_model(model, tg::zeros({1, 784}), s.export_onnx);
+  std::printf("exported the model to %s (ONNX opset %d)\n", s.export_onnx.c_str(), tg::onnx::kDefaultOpset);
+}
+
 int run_eval(const Settings& s) {
-  nn::Sequential model = make_model();
+  nn::Sequential model = mnist::make_model(s.model);
   tg::load(model, s.eval);
   const Evaluation e = evaluate(model, load_split(s.data, ds::MNIST::Mode::kTest));
   std::printf("accuracy on test set: %.2f %%\n", e.accuracy);
   print_confusion(e);
+  export_if_asked(model, s);
   return 0;
 }
 
@@ -99,8 +108,7 @@ int run_training(const Settings& s) {
   std::printf("MNIST from %s: %lld training and %lld test images; %d threads\n", s.data.c_str(),
               static_cast<long long>(train->size()), static_cast<long long>(test->size()), tg::get_num_threads());
 
-  nn::Sequential model = make_model();
-  nn::CrossEntropyLoss criterion;
+  nn::Sequential model = mnist::make_model(s.model);
   tg::optim::SGD optimizer(model.parameters(), tg::optim::SGDOptions(s.lr).momentum(s.momentum));
   ds::DataLoader loader(train, ds::DataLoaderOptions(s.batch_size).shuffle(true));
 
@@ -115,39 +123,23 @@ int run_training(const Settings& s) {
   double accuracy = 0;
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    double window_loss = 0, epoch_loss = 0;
-    std::int64_t window_batches = 0, batch = 0, samples = 0;
+    EpochProgress progress(epoch, loader.size(), interactive);
     for (auto& [images, labels] : loader) {
       optimizer.zero_grad();
-      tg::Tensor loss = criterion(model(images), labels);
+      tg::Tensor loss = mnist::loss_for(s.model, model(images), labels);
       loss.backward();
       optimizer.step();
-
-      const double value = loss.item();
-      window_loss += value;
-      epoch_loss += value;
-      ++window_batches;
-      ++batch;
-      samples += labels.numel();
-      if (batch % 300 == 0) {  // the seed's report: the mean loss of the last 300 batches
-        std::printf("%s[%d, %5lld] loss: %.3f\n", interactive ? "\r\033[K" : "", epoch, static_cast<long long>(batch),
-                    window_loss / static_cast<double>(window_batches));
-        window_loss = 0;
-        window_batches = 0;
-      } else if (interactive && batch % 20 == 0) {
-        std::printf("\r\033[Kepoch %d: %lld/%lld batches", epoch, static_cast<long long>(batch),
-                    static_cast<long long>(loader.size()));
-        std::fflush(stdout);
-      }
+      progress.batch_done(loss.item(), labels.numel());
     }
+    progress.finish();
     const double train_seconds = since(epoch_start);
     accuracy = evaluate(model, test).accuracy;
-    const double rate = static_cast<double>(samples) / train_seconds;
+    const double rate = static_cast<double>(progress.samples()) / train_seconds;
     // Epochs shorter than 300 batches (the 10,000-digit subset has 157) get no [epoch, batch] line,
     // so the epoch line carries the epoch's mean training loss too.
-    const double mean_loss = epoch_loss / static_cast<double>(std::max<std::int64_t>(batch, 1));
-    std::printf("%saccuracy on test set: %.2f %%  (epoch %d: mean loss %.3f, %.1f s, %.0f samples/s)\n",
-                interactive ? "\r\033[K" : "", accuracy, epoch, mean_loss, train_seconds, rate);
+    const double mean_loss = progress.mean_loss();
+    std::printf("accuracy on test set: %.2f %%  (epoch %d: mean loss %.3f, %.1f s, %.0f samples/s)\n", accuracy, epoch,
+                mean_loss, train_seconds, rate);
     std::fflush(stdout);
     if (csv) csv << epoch << "," << mean_loss << ","
                  << accuracy << "," << train_seconds << "," << rate << std::endl;
@@ -157,6 +149,7 @@ int run_training(const Settings& s) {
     tg::save(model, s.save);
     std::printf("saved the model to %s\n", s.save.c_str());
   }
+  export_if_asked(model, s);
   return 0;
 }
 
@@ -175,7 +168,14 @@ int main(int argc, char** argv) {
   app.add_option("--save", s.save, "write the trained model to this .safetensors file");
   app.add_option("--eval", s.eval, "evaluate a saved model instead of training");
   app.add_option("--log-csv", s.log_csv, "write per-epoch metrics to this CSV file");
+  app.add_option("--model", s.model, "mlp (the seed network) or cnn (PyTorch's MNIST example network)")
+      ->capture_default_str()->check(CLI::IsMember({"mlp", "cnn"}));
+  app.add_option("--export-onnx", s.export_onnx, "write the model (trained, or the --eval one) as ONNX to this file");
   CLI11_PARSE(app, argc, argv);
+  // --model picks its training defaults; an explicit flag overrides each.
+  const mnist::Defaults d = mnist::defaults_for(s.model);
+  if (app.count("--lr") == 0) s.lr = d.lr;
+  if (app.count("--momentum") == 0) s.momentum = d.momentum;
 
   try {
     if (s.threads > 0) tg::set_num_threads(s.threads);

@@ -1,0 +1,154 @@
+// Joining and slicing: cat (its backward narrows), constant pad (its backward is pad with the
+// amounts negated, i.e. a crop), and the views built from them: stack, narrow, select, slice.
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "common.hpp"
+
+namespace tapegrad {
+
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) throw std::invalid_argument("torch.cat(): expected a non-empty list of Tensors");
+  const Tensor& first = tensors[0];
+  if (first.dim() == 0) throw std::invalid_argument("zero-dimensional tensor (at position 0) cannot be concatenated");
+  dim = wrap_dim(dim, first.dim());
+  Shape out_shape = first.shape();
+  out_shape[dim] = 0;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    check_same_dtype("cat", first, t, "all tensors");
+    if (t.dim() != first.dim())
+      throw std::invalid_argument("Tensors must have same number of dimensions: got " + std::to_string(first.dim()) + " and " +
+                                  std::to_string(t.dim()));
+    for (std::int64_t d = 0; d < t.dim(); ++d)
+      if (d != dim && t.shape()[d] != first.shape()[d])
+        throw std::invalid_argument("Sizes of tensors must match except in dimension " + std::to_string(dim) + ". Expected size " +
+                                    std::to_string(first.shape()[d]) + " but got size " + std::to_string(t.shape()[d]) +
+                                    " for tensor number " + std::to_string(i) + " in the list.");
+    out_shape[dim] += t.shape()[dim];
+  }
+  Tensor y = empty(out_shape, first.dtype());
+  const detail::Lines out = detail::Lines::around(out_shape, dim);
+  std::vector<std::int64_t> starts;
+  dispatch(first.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* py = y.data<T>();
+    std::int64_t at = 0;  // where this tensor's slab starts inside each output line
+    for (const Tensor& t : tensors) {
+      starts.push_back(at);
+      const std::int64_t block = t.shape()[dim] * out.inner;
+      const T* pt = t.data<T>();
+      for (std::int64_t o = 0; o < out.outer; ++o) std::copy_n(pt + o * block, block, py + o * out.len * out.inner + at * out.inner);
+      at += t.shape()[dim];
+    }
+  });
+  return record(Op::cat, tensors, y, [dim, starts, sizes = [&] {
+                  std::vector<std::int64_t> s;
+                  for (const Tensor& t : tensors) s.push_back(t.shape()[dim]);
+                  return s;
+                }()](const Tensor& g) {
+    Grads grads;
+    for (std::size_t i = 0; i < starts.size(); ++i) grads.push_back(narrow(g, dim, starts[i], sizes[i]));
+    return grads;
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) throw std::invalid_argument("stack expects a non-empty TensorList");
+  dim = wrap_dim(dim, tensors[0].dim() + 1);
+  std::vector<Tensor> parts;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].shape() != tensors[0].shape())
+      throw std::invalid_argument("stack expects each tensor to be equal size, but got " + shape_str(tensors[0].shape()) +
+                                  " at entry 0 and " + shape_str(tensors[i].shape()) + " at entry " + std::to_string(i));
+    parts.push_back(unsqueeze(tensors[i], dim));
+  }
+  return cat(parts, dim);
+}
+
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value) {
+  if (pads.size() % 2 != 0) throw std::invalid_argument("Padding length must be divisible by 2");
+  if (static_cast<std::int64_t>(pads.size()) / 2 > x.dim()) throw std::invalid_argument("Padding length too large");
+  const auto nd = static_cast<std::size_t>(x.dim());
+  std::vector<std::int64_t> before(nd, 0);
+  Shape out_shape = x.shape();
+  for (std::size_t i = 0; i < pads.size() / 2; ++i) {
+    const std::size_t d = nd - 1 - i;
+    before[d] = pads[2 * i];
+    out_shape[d] += pads[2 * i] + pads[2 * i + 1];
+    if (out_shape[d] < 0)
+      throw std::invalid_argument("The input size " + std::to_string(x.shape()[d]) + ", plus negative padding " +
+                                  std::to_string(pads[2 * i]) + " and " + std::to_string(pads[2 * i + 1]) +
+                                  " resulted in a negative output size, which is invalid. Check dimension " +
+                                  std::to_string(d) + " of your input.");
+  }
+  Tensor y = full(out_shape, value, x.dtype());
+  // The region both share: input [lo_in, lo_in + len) maps to output [lo_in + before, ...).
+  Shape region(nd);
+  std::int64_t x_base = 0, y_base = 0;
+  const detail::Strides xs = detail::contiguous_strides(x.shape()), ys = detail::contiguous_strides(out_shape);
+  for (std::size_t d = 0; d < nd; ++d) {
+    const std::int64_t lo = std::max<std::int64_t>(0, -before[d]);
+    const std::int64_t hi = std::min(x.shape()[d], out_shape[d] - before[d]);
+    region[d] = std::max<std::int64_t>(hi - lo, 0);
+    x_base += lo * xs[d];
+    y_base += (lo + before[d]) * ys[d];
+  }
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>() + x_base;
+    T* py = y.data<T>() + y_base;
+    detail::for_each_offset<2>(region, {xs, ys}, [&](const auto& o) { py[o[1]] = px[o[0]]; });
+  });
+  return record(Op::pad, {x}, y, [pads](const Tensor& g) {
+    std::vector<std::int64_t> crop(pads.size());
+    std::transform(pads.begin(), pads.end(), crop.begin(), [](std::int64_t p) { return -p; });
+    return Grads{pad(g, crop, 0.0)};
+  });
+}
+
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  if (x.dim() == 0) throw std::invalid_argument("narrow() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, x.dim());
+  const std::int64_t size = x.shape()[dim];
+  if (start < -size || start > size)
+    throw std::out_of_range("start out of range (expected to be in range of [" + std::to_string(-size) + ", " +
+                            std::to_string(size) + "], but got " + std::to_string(start) + ")");
+  if (start < 0) start += size;
+  if (length < 0) throw std::invalid_argument("narrow(): length must be non-negative.");
+  if (start + length > size)
+    throw std::invalid_argument("start (" + std::to_string(start) + ") + length (" + std::to_string(length) +
+                                ") exceeds dimension size (" + std::to_string(size) + ").");
+  std::vector<std::int64_t> pads(static_cast<std::size_t>(2 * (x.dim() - dim)), 0);
+  pads[pads.size() - 2] = -start;
+  pads[pads.size() - 1] = -(size - start - length);
+  return pad(x, pads);
+}
+
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
+  if (x.dim() == 0) throw std::invalid_argument("select() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, x.dim());
+  const std::int64_t size = x.shape()[dim];
+  if (index < -size || index >= size)
+    throw std::out_of_range("select(): index " + std::to_string(index) + " out of range for tensor of size " +
+                            shape_str(x.shape()) + " at dimension " + std::to_string(dim));
+  if (index < 0) index += size;
+  return squeeze(narrow(x, dim, index, 1), dim);
+}
+
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  if (x.dim() == 0) throw std::invalid_argument("slice() cannot be applied to a 0-dim tensor.");
+  if (step <= 0) throw std::invalid_argument("slice step must be positive");
+  dim = wrap_dim(dim, x.dim());
+  const std::int64_t size = x.shape()[dim];
+  auto clamp_index = [size](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + size : i, 0, size); };
+  start = clamp_index(start);
+  end = std::max(clamp_index(end), start);
+  if (step == 1) return narrow(x, dim, start, end - start);
+  std::vector<std::int64_t> picks;
+  for (std::int64_t i = start; i < end; i += step) picks.push_back(i);
+  return index_select(x, dim, from_vector(picks, {static_cast<std::int64_t>(picks.size())}));
+}
+
+}  // namespace tapegrad

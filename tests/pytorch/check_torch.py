@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""PyTorch both ways, with scripts/tapegrad_torch.py (needs python3-torch and python3-numpy):
+  1. a model trained in tapegrad, its checkpoint converted to a state_dict, loaded into the same
+     torch.nn.Sequential: the logits on the 10000 MNIST test images match tapegrad's within 1e-4 and
+     the count of correct predictions is identical;
+  2. the same model trained in PyTorch, its state_dict converted to a checkpoint, loaded by tapegrad:
+     the same checks the other way.
+
+  check_torch.py <onnx_reference binary> <model name> <mnist data dir> <work dir>
+
+Skips (exit 77, reason printed) without the packages, unless TAPEGRAD_CI is set.
+"""
+import gzip
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "onnx"))
+from consumer_common import require_modules, run_reference  # noqa: E402
+
+np, torch = require_modules(("numpy", "python3-numpy"), ("torch", "python3-torch"))
+script = os.path.join(here, "..", "..", "scripts", "tapegrad_torch.py")
+tool, model_name, data, work = sys.argv[1:5]
+nn = torch.nn
+
+
+def make_model(name):
+    """The torch.nn.Sequential equal to onnx_reference's model of that name."""
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128),
+                             nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+    if name == "mlp-activations":
+        return nn.Sequential(nn.Linear(784, 64), nn.Tanh(), nn.Linear(64, 32), nn.Sigmoid(), nn.Linear(32, 10),
+                             nn.LogSoftmax(1))
+    raise SystemExit(f"no torch twin for {name}")
+
+
+def convert(command, source, target):
+    subprocess.run([sys.executable, script, command, source, "-o", target], check=True)
+
+
+def compare(what, logits, correct, ref_logits, ref_correct):
+    diff = float(np.max(np.abs(logits - ref_logits)))
+    print(f"{what}: max |logit difference| {diff:.2e}; correct {correct} vs {ref_correct} of {len(logits)}")
+    assert diff <= 1e-4, f"{what}: logits differ by {diff} (> 1e-4)"
+    assert correct == ref_correct, f"{what}: {correct} correct predictions, expected {ref_correct}"
+
+
+def mnist_train():
+    def read(name, offset):
+        with gzip.open(os.path.join(data, name)) as f:
+            return np.frombuffer(f.read(), np.uint8, offset=offset)
+    images = (read("train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255 - 0.1307) / 0.3081
+    return torch.from_numpy(images), torch.from_numpy(read("train-labels-idx1-ubyte.gz", 8).astype(np.int64))
+
+
+torch.set_num_threads(2)
+# 1. tapegrad -> PyTorch.
+ref = run_reference(tool, model_name, data, os.path.join(work, "from_tapegrad"))
+convert("to-torch", os.path.join(work, "from_tapegrad", "model.safetensors"), os.path.join(work, "tapegrad.pt"))
+model = make_model(model_name)
+model.load_state_dict(torch.load(os.path.join(work, "tapegrad.pt")), strict=True)
+model.eval()
+with torch.no_grad():
+    logits = model(torch.from_numpy(ref.inputs)).numpy()
+compare("tapegrad -> PyTorch", logits, int(np.sum(logits.argmax(1) == ref.labels)), ref.logits, ref.correct)
+
+# 2. PyTorch -> tapegrad: 300 SGD steps in PyTorch, then tapegrad evaluates the converted weights.
+torch.manual_seed(0)
+model = make_model(model_name)
+images, labels = mnist_train()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+loss_fn = nn.CrossEntropyLoss() if model_name == "mlp" else nn.NLLLoss()
+for step, batch in enumerate(torch.randperm(len(labels))[:300 * 64].split(64)):
+    optimizer.zero_grad()
+    loss_fn(model(images[batch]), labels[batch]).backward()
+    optimizer.step()
+model.eval()
+torch.save(model.state_dict(), os.path.join(work, "torch.pt"))
+convert("from-torch", os.path.join(work, "torch.pt"), os.path.join(work, "torch.safetensors"))
+back = run_reference(tool, model_name, data, os.path.join(work, "from_torch"), "--load",
+                     os.path.join(work, "torch.safetensors"))
+with torch.no_grad():
+    logits = model(torch.from_numpy(back.inputs)).numpy()
+compare("PyTorch -> tapegrad", back.logits, back.correct, logits, int(np.sum(logits.argmax(1) == back.labels)))
