@@ -55,11 +55,12 @@ std::optional<Dtype> parse_dtype(const std::string& name) {
 
 std::uint64_t byte_size(const Tensor& t) { return static_cast<std::uint64_t>(t.numel()) * element_size(t.dtype()); }
 
-// The parameters a checkpoint holds: the defined ones (an undefined slot, like a disabled bias, is
-// left out, as PyTorch's state_dict leaves out None).
+// The tensors a checkpoint holds: the module's state_dict (parameters and buffers, under PyTorch's
+// names), the defined ones (an undefined slot, like a disabled bias, is left out, as PyTorch's
+// state_dict leaves out None).
 std::vector<std::pair<std::string, Tensor>> checkpoint_tensors(const nn::Module& module) {
   std::vector<std::pair<std::string, Tensor>> out;
-  for (auto& [name, t] : module.named_parameters())
+  for (auto& [name, t] : module.state_dict())
     if (t.defined()) out.emplace_back(name, t);
   return out;
 }
