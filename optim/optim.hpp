@@ -8,3 +8,4 @@
 #include "rmsprop.hpp"
 #include "schedulers/schedulers.hpp"
 #include "sgd.hpp"
+#include "training_checkpoint.hpp"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <tapegrad/core/autograd.hpp>
 #include <tapegrad/core/ops.hpp>
 #include <tapegrad/core/random.hpp>
 #include <tapegrad/nn/checkpoint.hpp>

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "../../core/autograd.hpp"
+#include "../../core/ops.hpp"
 #include "../../core/random.hpp"
 
 namespace tapegrad::nn::init {
