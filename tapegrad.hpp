@@ -1,4 +1,5 @@
 // Everything tapegrad offers: #include <tapegrad/tapegrad.hpp>
+// (but the xtensor bridge, which is opt-in: #include <tapegrad/xtensor.hpp>)
 #pragma once
 
 #include "core/autograd.hpp"
@@ -8,7 +9,6 @@
 #include "core/random.hpp"
 #include "core/tensor.hpp"
 #include "core/threads.hpp"
-#include "core/xtensor.hpp"
 #include "datasets/datasets.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/nn.hpp"

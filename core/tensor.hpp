@@ -12,6 +12,7 @@
 
 #include "arg.hpp"
 #include "dtype.hpp"
+#include "storage.hpp"
 
 namespace tapegrad {
 
@@ -26,25 +27,6 @@ class Tensor;
 // The one dtype check between two operands (core/checks.cpp): std::invalid_argument
 // "<op>: expected <names> to have the same dtype, but got float32 and float64".
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names = "both operands");
-
-// Bytes shared by a tensor and its views (reshape, detach): 64-byte aligned on the heap, 16-byte
-// aligned when inline (kernels load unaligned). `version` counts in-place writes so autograd can
-// tell when a value it saved was changed behind its back.
-struct Storage {
-  explicit Storage(std::size_t nbytes);
-  ~Storage();
-  Storage(const Storage&) = delete;
-  Storage& operator=(const Storage&) = delete;
-  void* data = nullptr;
-  std::size_t nbytes = 0;
-  std::uint64_t version = 0;
-
- private:
-  // Small tensors (scalars, tiny vectors) live inside the Storage object: no separate allocation,
-  // and no flood of small aligned allocations fragmenting the heap.
-  static constexpr std::size_t kInlineBytes = 64;
-  alignas(16) std::byte inline_bytes_[kInlineBytes];  // 16, not 64: keeps Storage an ordinary allocation
-};
 
 namespace autograd { struct Node; }
 class Tensor;

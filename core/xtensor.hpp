@@ -1,5 +1,5 @@
 // Direct access to a Tensor's values as xtensor expressions, and Tensors from xtensor containers.
-// Header-only templates: include it where you compute with xtensor.
+// Header-only templates, opt-in: include <tapegrad/xtensor.hpp> where you compute with xtensor.
 #pragma once
 
 #include <vector>

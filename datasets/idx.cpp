@@ -2,14 +2,19 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <system_error>
 
-#include "byte_stream.hpp"
+#include "../core/io/byte_source.hpp"
 
 namespace tapegrad::datasets {
 namespace {
+
+using io::ByteSource;
 
 constexpr std::size_t kMagicBytes = 4;
 constexpr std::uint64_t kFirstPayloadChunk = 1 << 20;  // the gzip buffer starts here and doubles
@@ -34,15 +39,31 @@ bool known_dtype(std::uint8_t byte) {
   return false;
 }
 
-// Reads until n bytes arrived or the data ended.
-std::size_t read_fully(ByteStream& stream, std::uint8_t* dst, std::size_t n) {
-  std::size_t total = 0;
-  while (total < n) {
-    const std::size_t got = stream.read(dst + total, n - total);
-    if (got == 0) break;
-    total += got;
-  }
-  return total;
+// "IDX file '<path>': " — the prefix of every error about a file.
+std::string error_prefix(const std::filesystem::path& path) { return "IDX file '" + path.string() + "': "; }
+
+// Opens `path`, rejecting a missing path, a directory and an empty file with a clear message.
+std::unique_ptr<ByteSource> open_idx_file(const std::filesystem::path& path) {
+  const std::string prefix = error_prefix(path);
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) throw std::runtime_error(prefix + "no such file");
+  if (std::filesystem::is_directory(status)) throw std::runtime_error(prefix + "is a directory, expected an IDX file");
+  if (!std::filesystem::is_regular_file(status)) throw std::runtime_error(prefix + "is not a regular file");
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(prefix + "cannot read its size: " + ec.message());
+  if (size == 0) throw std::runtime_error(prefix + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
+  io::FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw std::runtime_error(prefix + "cannot open: " + std::strerror(errno));
+  return io::gzip_transparent_source(std::move(file), size, prefix);
+}
+
+std::unique_ptr<ByteSource> open_idx_memory(std::span<const std::uint8_t> bytes, const std::string& name) {
+  const std::string prefix = error_prefix(name);
+  if (bytes.empty()) throw std::runtime_error(prefix + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
+  io::FilePtr file = io::open_memory(bytes);
+  if (!file) throw std::runtime_error(prefix + "cannot open the bytes in memory: " + std::strerror(errno));
+  return io::gzip_transparent_source(std::move(file), bytes.size(), prefix);
 }
 
 // Reads the header; `where` says which bytes offsets refer to (the file, or its decompressed data).
@@ -52,9 +73,9 @@ struct Header {
   std::uint64_t bytes;  // header size
 };
 
-Header read_header(ByteStream& stream, const std::string& prefix, const std::string& where) {
+Header read_header(ByteSource& stream, const std::string& prefix, const std::string& where) {
   std::uint8_t magic[kMagicBytes];
-  const std::size_t got = read_fully(stream, magic, kMagicBytes);
+  const std::size_t got = stream.read_fully(magic, kMagicBytes);
   if (got == 0) throw std::runtime_error(prefix + "the gzip stream is empty (decompresses to 0 bytes), expected an IDX header");
   if (got < kMagicBytes) {
     throw std::runtime_error(prefix + "truncated at byte offset " + std::to_string(got) + where +
@@ -79,7 +100,7 @@ Header read_header(ByteStream& stream, const std::string& prefix, const std::str
                 kMagicBytes + 4 * static_cast<std::uint64_t>(ndims)};
   for (int d = 0; d < ndims; ++d) {
     std::uint8_t be[4];
-    const std::size_t n = read_fully(stream, be, 4);
+    const std::size_t n = stream.read_fully(be, 4);
     if (n < 4) {
       throw std::runtime_error(prefix + "truncated at byte offset " + std::to_string(kMagicBytes + 4 * d + n) + where +
                                ": the header declares " + std::to_string(ndims) + " dimensions, so it needs " +
@@ -113,7 +134,7 @@ std::uint64_t payload_bytes(const Header& header, const std::string& prefix) {
 }
 
 // The payload after the header, whose size is checked before anything that large is allocated.
-std::vector<std::uint8_t> read_payload(ByteStream& stream, const Header& header, std::uint64_t size,
+std::vector<std::uint8_t> read_payload(ByteSource& stream, const Header& header, std::uint64_t size,
                                        const std::string& prefix, const std::string& where) {
   const std::string declared = "the header declares " + dims_str(header.dims) + " " + idx_dtype_name(header.dtype) +
                                " = " + std::to_string(size) + " payload bytes after the " +
@@ -137,7 +158,7 @@ std::vector<std::uint8_t> read_payload(ByteStream& stream, const Header& header,
   while (filled < size) {
     const std::uint64_t step = size_verified ? size : std::min(size - filled, std::max(filled, kFirstPayloadChunk));
     bytes.resize(filled + step);
-    const std::size_t got = read_fully(stream, bytes.data() + filled, step);
+    const std::size_t got = stream.read_fully(bytes.data() + filled, step);
     filled += got;
     if (got < step) {
       throw std::runtime_error(prefix + "truncated at byte offset " + std::to_string(header.bytes + filled) + where +
@@ -145,7 +166,7 @@ std::vector<std::uint8_t> read_payload(ByteStream& stream, const Header& header,
     }
   }
   std::uint8_t extra;
-  if (read_fully(stream, &extra, 1) != 0) {
+  if (stream.read_fully(&extra, 1) != 0) {
     throw std::runtime_error(prefix + "trailing data: " + declared + " (ending at byte offset " +
                              std::to_string(header.bytes + size) + where + "), but more data follows");
   }
@@ -191,8 +212,8 @@ std::int64_t IdxArray::numel() const {
 
 namespace {
 
-IdxArray read_idx_stream(std::unique_ptr<ByteStream> stream, const std::filesystem::path& path) {
-  const std::string prefix = file_error_prefix(path);
+IdxArray read_idx_stream(std::unique_ptr<ByteSource> stream, const std::filesystem::path& path) {
+  const std::string prefix = error_prefix(path);
   const std::string where = stream->is_gzip() ? " of the decompressed data" : "";
   const Header header = read_header(*stream, prefix, where);
   const std::uint64_t size = payload_bytes(header, prefix);
@@ -207,10 +228,10 @@ IdxArray read_idx_stream(std::unique_ptr<ByteStream> stream, const std::filesyst
 
 }  // namespace
 
-IdxArray read_idx(const std::filesystem::path& path) { return read_idx_stream(open_byte_stream(path), path); }
+IdxArray read_idx(const std::filesystem::path& path) { return read_idx_stream(open_idx_file(path), path); }
 
 IdxArray read_idx_from_memory(std::span<const std::uint8_t> bytes, const std::string& name) {
-  return read_idx_stream(open_memory_byte_stream(bytes, name), name);
+  return read_idx_stream(open_idx_memory(bytes, name), name);
 }
 
 }  // namespace tapegrad::datasets

@@ -3,7 +3,8 @@
 //   8-byte little-endian header length N | N bytes of JSON | raw little-endian tensor data
 // The JSON maps each named_parameters() name ("0.weight") to {"dtype": "F32"|"F64"|"I64",
 // "shape": [...], "data_offsets": [begin, end]} (offsets into the data, tensors packed without
-// gaps), plus "__metadata__": {"format": "pt"}.
+// gaps), plus "__metadata__": {"format": "pt"}. The format is core/io/safetensors.hpp; this is its
+// binding to modules.
 #pragma once
 
 #include <cstdint>

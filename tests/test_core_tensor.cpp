@@ -8,7 +8,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
-#include <tapegrad/core/xtensor.hpp>
+#include <tapegrad/xtensor.hpp>
 
 #include "test_core_helpers.hpp"
 
