@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -71,4 +72,20 @@ Tensor randperm(std::int64_t n) {
   return t;
 }
 
+}  // namespace tapegrad
+
+namespace tapegrad {
+std::string get_rng_state() {
+  std::ostringstream out;
+  out << generator();
+  return out.str();
+}
+
+void set_rng_state(const std::string& state) {
+  std::istringstream in(state);
+  std::mt19937_64 g;
+  in >> g;
+  if (in.fail()) throw std::invalid_argument("set_rng_state: not a generator state");
+  generator() = g;
+}
 }  // namespace tapegrad

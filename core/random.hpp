@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 #include "tensor.hpp"
 
@@ -21,4 +22,12 @@ Tensor uniform(const Shape& shape, double low, double high, TensorOptions option
 // A random permutation of 0..n-1 (int64).
 Tensor randperm(std::int64_t n);
 
+}  // namespace tapegrad
+
+namespace tapegrad {
+// The calling thread's generator state as text (std::mt19937_64's stream format), and back: a
+// training checkpoint stores it so a resumed run draws the same numbers. set_rng_state throws
+// std::invalid_argument on text that is not such a state (the generator is then unchanged).
+std::string get_rng_state();
+void set_rng_state(const std::string& state);
 }  // namespace tapegrad

@@ -17,11 +17,12 @@ namespace {
 using io::SafetensorsEntry;
 using io::SafetensorsReader;
 
-// The parameters a checkpoint holds: the defined ones (an undefined slot, like a disabled bias, is
-// left out, as PyTorch's state_dict leaves out None).
+// The tensors a checkpoint holds: the module's state_dict (parameters and buffers, under PyTorch's
+// names), the defined ones (an undefined slot, like a disabled bias, is left out, as PyTorch's
+// state_dict leaves out None).
 io::NamedTensors checkpoint_tensors(const nn::Module& module) {
   io::NamedTensors out;
-  for (auto& [name, t] : module.named_parameters())
+  for (auto& [name, t] : module.state_dict())
     if (t.defined()) out.emplace_back(name, t);
   return out;
 }

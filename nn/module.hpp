@@ -31,6 +31,18 @@ class Module {
   // weights). to(dtype) converts them with the parameters.
   std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const;
 
+  // Parameters and buffers under PyTorch's names ("0.weight", "fc.running_mean"): what a checkpoint
+  // holds. Handles to the live tensors (clone to keep a snapshot). Defined in module_state.cpp.
+  std::vector<std::pair<std::string, Tensor>> state_dict() const;
+  // What load_state_dict found: with strict = false, keys missing from the dict or unknown to the module.
+  struct LoadResult {
+    std::vector<std::string> missing_keys, unexpected_keys;
+  };
+  // Copies `dict` into the parameters and buffers (converting the dtype, as PyTorch's copy_). strict:
+  // missing or unexpected keys are an error. A shape mismatch always is. Everything is checked before
+  // anything is written: on std::runtime_error (PyTorch's "Error(s) in loading state_dict") nothing changed.
+  LoadResult load_state_dict(const std::vector<std::pair<std::string, Tensor>>& dict, bool strict = true);
+
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }

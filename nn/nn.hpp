@@ -2,6 +2,7 @@
 #pragma once
 
 #include "functional.hpp"
+#include "init/init.hpp"
 #include "module.hpp"
 #include "modules/activation.hpp"
 #include "modules/container.hpp"
@@ -10,6 +11,7 @@
 #include "options/linear.hpp"
 #include "options/loss.hpp"
 #include "reduction.hpp"
+#include "utils/clip_grad.hpp"
 #include "modules/conv.hpp"
 #include "modules/normalization.hpp"
 #include "options/conv.hpp"

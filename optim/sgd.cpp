@@ -1,34 +1,13 @@
 #include "sgd.hpp"
 
-#include "../core/threads.hpp"
-
-#include <charconv>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
+#include "optim_util.hpp"
+
 namespace tapegrad::optim {
 namespace {
-
-// Shortest text that reads back as `v` ("-0.1", "-1"), as Python prints it in PyTorch's errors.
-std::string number_text(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
-}
-
-// `!(v >= 0)` so that NaN is rejected too, as PyTorch's `not 0.0 <= v` does.
-void check_non_negative(double v, const char* what) {
-  if (!(v >= 0)) throw std::invalid_argument(std::string("Invalid ") + what + number_text(v));
-}
-
-void validate(const SGDOptions& o) {
-  check_non_negative(o.lr(), "learning rate: ");
-  check_non_negative(o.momentum(), "momentum value: ");
-  check_non_negative(o.weight_decay(), "weight_decay value: ");
-  if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0))
-    throw std::invalid_argument("Nesterov momentum requires a momentum and zero dampening");
-}
 
 enum class Momentum { kNone, kFirstStep, kLaterStep };
 
@@ -39,13 +18,9 @@ template <class T> struct Scalars {
 
 // One pass over a parameter; every choice that does not depend on the element is a template
 // argument, so the loop body has no branches and the compiler vectorises it.
-// Parameters at least this large are updated by all GEMM threads (OpenMP): the update is bound by
-// memory bandwidth, which one core does not saturate. Element-wise, so the result is the same.
-constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
-
 template <class T, bool kDecay, Momentum kMomentum, bool kNesterov>
 void sgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n, Scalars<T> s) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMinElements) num_threads(get_num_threads())
+#pragma omp parallel for simd schedule(static) if (n >= detail::kParallelMinElements) num_threads(get_num_threads())
   for (std::int64_t i = 0; i < n; ++i) {
     T d = s.sign * g[i];  // multiplying by ±1 is exact: same as PyTorch's negation
     if constexpr (kDecay) d += s.weight_decay * p[i];
@@ -70,71 +45,42 @@ void run_with_momentum(Momentum m, bool nesterov, T* p, const T* g, T* buf, std:
     case Momentum::kLaterStep: return run_with_nesterov<T, kDecay, Momentum::kLaterStep>(nesterov, p, g, buf, n, s);
   }
 }
-template <class T>
-void run_sgd(bool decay, Momentum m, bool nesterov, T* p, const T* g, T* buf, std::int64_t n, Scalars<T> s) {
-  if (decay) run_with_momentum<T, true>(m, nesterov, p, g, buf, n, s);
-  else run_with_momentum<T, false>(m, nesterov, p, g, buf, n, s);
-}
 
 }  // namespace
 
-SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
-    : Optimizer(std::move(params)), options_(options) {
-  validate(options_);
+void SGDOptions::validate() const {
+  detail::check_non_negative(lr(), "learning rate");
+  detail::check_non_negative(momentum(), "momentum value");
+  detail::check_non_negative(weight_decay(), "weight_decay value");
+  if (nesterov() && (momentum() <= 0 || dampening() != 0))
+    throw std::invalid_argument("Nesterov momentum requires a momentum and zero dampening");
 }
 
-void SGD::set_lr(double lr) {
-  check_non_negative(lr, "learning rate: ");
-  options_.lr(lr);
+std::vector<std::pair<std::string, OptimizerOptions::Field>> SGDOptions::fields() {
+  return {{"lr", &lr()}, {"momentum", &momentum()}, {"dampening", &dampening()},
+          {"weight_decay", &weight_decay()}, {"nesterov", &nesterov()}, {"maximize", &maximize()}};
 }
+
+SGD::SGD(std::vector<Tensor> params, const SGDOptions& defaults)
+    : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+SGD::SGD(std::initializer_list<OptimizerParamGroup> groups, const SGDOptions& defaults)
+    : SGD(std::vector<OptimizerParamGroup>(groups), defaults) {}
+SGD::SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults)
+    : OptimizerWith(std::move(groups), defaults.clone()) {}
 
 Tensor SGD::momentum_buffer(std::size_t index) const {
-  const auto* s = static_cast<const SGDParamState*>(state(index));
-  return s ? s->momentum_buffer : Tensor();
+  const OptimizerParamState* s = state(index);
+  return s ? s->tensors.at(0) : Tensor();
 }
 
-void SGD::update() {
-  const SGDOptions& o = options_;
-  const auto& params = parameters();
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    Tensor p = params[i];
-    const Tensor g = p.grad();
-    if (!g.defined()) continue;  // no gradient: skipped, and no state
-    if (g.shape() != p.shape() || g.dtype() != p.dtype())
-      throw std::runtime_error("SGD: parameter " + std::to_string(i) + " (" + dtype_name(p.dtype()) +
-                               shape_str(p.shape()) + ") has a gradient of " + dtype_name(g.dtype()) +
-                               shape_str(g.shape()));
-
-    Momentum mode = Momentum::kNone;
-    Tensor buf;
-    if (o.momentum() != 0) {
-      auto& slot = mutable_state(i);
-      if (!slot) {
-        auto state = std::make_unique<SGDParamState>();
-        state->momentum_buffer = empty(p.shape(), p.dtype());  // filled by the first step
-        slot = std::move(state);
-        mode = Momentum::kFirstStep;
-      } else {
-        mode = Momentum::kLaterStep;
-      }
-      buf = static_cast<SGDParamState&>(*slot).momentum_buffer;
-      // Module::to(dtype) swaps a parameter's storage under the optimizer: say so instead of
-      // reading a buffer of the wrong type.
-      if (buf.dtype() != p.dtype() || buf.shape() != p.shape())
-        throw std::runtime_error("SGD: parameter " + std::to_string(i) + " changed dtype or shape since its momentum "
-                               "buffer was created; create the optimizer after Module::to()");
-    }
-
-    dispatch_floating(p.dtype(), "SGD", [&](auto tag) {
-      using T = decltype(tag);
-      const Scalars<T> s{static_cast<T>(o.lr()), static_cast<T>(o.maximize() ? -1 : 1),
-                         static_cast<T>(o.weight_decay()), static_cast<T>(o.momentum()),
-                         static_cast<T>(1 - o.dampening())};
-      T* buf_data = mode == Momentum::kNone ? nullptr : buf.data<T>();
-      run_sgd<T>(o.weight_decay() != 0, mode, o.nesterov(), p.data<T>(), g.data<T>(), buf_data, p.numel(), s);
-    });
-    p.bump_version();  // an in-place write: values saved for backward before it are now stale
-  }
+template <class T> void SGD::kernel(const UpdateArgs<T>& a, const SGDOptions& o) {
+  const Scalars<T> s{static_cast<T>(o.lr()), static_cast<T>(o.maximize() ? -1 : 1), static_cast<T>(o.weight_decay()),
+                     static_cast<T>(o.momentum()), static_cast<T>(1 - o.dampening())};
+  const Momentum mode = o.momentum() == 0 ? Momentum::kNone : a.step == 1 ? Momentum::kFirstStep : Momentum::kLaterStep;
+  if (o.weight_decay() != 0) run_with_momentum<T, true>(mode, o.nesterov(), a.param, a.grad, a.state[0], a.n, s);
+  else run_with_momentum<T, false>(mode, o.nesterov(), a.param, a.grad, a.state[0], a.n, s);
 }
+template void SGD::kernel<float>(const UpdateArgs<float>&, const SGDOptions&);
+template void SGD::kernel<double>(const UpdateArgs<double>&, const SGDOptions&);
 
 }  // namespace tapegrad::optim

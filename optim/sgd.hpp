@@ -5,7 +5,7 @@
 //   p -= lr·d
 #pragma once
 
-#include <cstddef>
+#include <initializer_list>
 
 #include "../core/arg.hpp"
 #include "optimizer.hpp"
@@ -13,7 +13,7 @@
 namespace tapegrad::optim {
 
 // libtorch-style options: SGDOptions(0.01).momentum(0.5); each setter has a same-named getter.
-struct SGDOptions {
+struct SGDOptions : OptimizerCloneableOptions<SGDOptions> {
   explicit SGDOptions(double lr) : lr_(lr) {}
   TAPEGRAD_ARG(double, lr);
   TAPEGRAD_ARG(double, momentum) = 0;
@@ -21,29 +21,35 @@ struct SGDOptions {
   TAPEGRAD_ARG(double, weight_decay) = 0;
   TAPEGRAD_ARG(bool, nesterov) = false;
   TAPEGRAD_ARG(bool, maximize) = false;
+
+ public:
+  double get_lr() const override { return lr(); }
+  void set_lr(double v) override { lr(v); }
+  bool has_momentum() const override { return true; }
+  double get_momentum() const override { return momentum(); }
+  void set_momentum(double v) override { momentum(v); }
+  void validate() const override;
+  std::vector<std::pair<std::string, Field>> fields() override;
 };
 
-// The momentum buffer, allocated once on a parameter's first step with momentum != 0.
-struct SGDParamState : OptimizerParamState {
-  Tensor momentum_buffer;
-};
-
-class SGD : public Optimizer {
+class SGD : public OptimizerWith<SGD, SGDOptions> {
  public:
   // Validates the options with PyTorch's messages ("Invalid learning rate: -0.1", ...).
-  SGD(std::vector<Tensor> params, const SGDOptions& options);
+  SGD(std::vector<Tensor> params, const SGDOptions& defaults);
+  SGD(std::initializer_list<OptimizerParamGroup> groups, const SGDOptions& defaults);
+  SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults);
 
-  const SGDOptions& options() const { return options_; }
-  double lr() const override { return options_.lr(); }
-  void set_lr(double lr) override;  // validated like the constructor's lr
+  std::string name() const override { return "SGD"; }
+  std::vector<std::string> state_names(const OptimizerOptions&) const override { return {"momentum_buffer"}; }
   // Momentum buffer of parameter `index`; undefined while it has none.
   Tensor momentum_buffer(std::size_t index) const;
 
- protected:
-  void update() override;
+  template <class T> static void kernel(const UpdateArgs<T>& a, const SGDOptions& o);
 
- private:
-  SGDOptions options_;
+ protected:
+  bool keeps_state(const OptimizerOptions& o) const override {
+    return static_cast<const SGDOptions&>(o).momentum() != 0;
+  }
 };
 
 }  // namespace tapegrad::optim

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../threads.hpp"
 #include "common.hpp"
 
 namespace tapegrad {
@@ -205,10 +206,12 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Poo
   dispatch_floating(input.dtype(), "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
     const T* px = input.data<T>();
-    T* py = y.data<T>();
-    std::int64_t* pi = idx.data<std::int64_t>();
+    // Planes are independent: split them across the kernel threads.
+#pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (pl.count * oh * ow > 32768)
     for (std::int64_t q = 0; q < pl.count; ++q) {
       const T* plane = px + q * pl.h * pl.w;
+      T* py = y.data<T>() + q * oh * ow;
+      std::int64_t* pi = idx.data<std::int64_t>() + q * oh * ow;
       for (std::int64_t i = 0; i < oh; ++i)
         for (std::int64_t j = 0; j < ow; ++j) {
           T best = -std::numeric_limits<T>::infinity();

@@ -18,15 +18,10 @@ nn::Sequential make_model(const std::string& name) {
 }
 
 Defaults defaults_for(const std::string& name) {
-  if (name == "cnn") {
-#ifdef MNIST_HAVE_ADADELTA
-    return {"adadelta", 1.0, 0.0, 1, 0.7};  // pytorch/examples mnist: Adadelta lr 1.0, StepLR(1, gamma 0.7)
-#else
-    return {"sgd", 0.05, 0.9, 0, 1.0};  // until optim::Adadelta exists
-#endif
-  }
+  // pytorch/examples mnist: Adadelta lr 1.0, StepLR(step_size 1, gamma 0.7) per epoch.
+  if (name == "cnn") return {"adadelta", 1.0, 0.0, "step", 1, 0.7};
   make_model(name);  // rejects unknown names
-  return {"sgd", 0.01, 0.5, 0, 1.0};
+  return {"sgd", 0.01, 0.5, "none", 3, 0.5};
 }
 
 tapegrad::Tensor loss_for(const std::string& name, const tapegrad::Tensor& output, const tapegrad::Tensor& labels) {

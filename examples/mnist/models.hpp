@@ -7,17 +7,19 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace mnist {
 
 // Training defaults of a model; the command line overrides each one it is given.
 struct Defaults {
-  std::string optimizer;  // "sgd" or "adadelta"
+  std::string optimizer;  // a --optimizer value
   double lr = 0.01;
-  double momentum = 0.0;  // SGD only
-  int step_size = 0;      // StepLR every step_size epochs; 0: no scheduler
-  double gamma = 1.0;
+  double momentum = 0.0;  // sgd and rmsprop only
+  std::string scheduler;  // a --scheduler value
+  std::int64_t step_size = 3;  // StepLR (--scheduler step): every step_size epochs, lr *= gamma
+  double gamma = 0.5;
 };
 
 // Throws std::invalid_argument for a name other than "mlp" or "cnn".
