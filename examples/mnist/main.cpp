@@ -10,6 +10,10 @@
 //   mnist --eval model.safetensors          accuracy and confusion matrix of a saved model
 //   mnist --eval model.safetensors --export-onnx model.onnx
 #include <tapegrad/onnx/export.hpp>
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+#include <tapegrad/distributed/collectives.hpp>
+#include <tapegrad/distributed/data_parallel.hpp>
+#endif
 #include <tapegrad/tapegrad.hpp>
 #include "models.hpp"
 #include <unistd.h>
@@ -26,6 +30,8 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "progress.hpp"
 
@@ -54,6 +60,8 @@ struct Settings {
   std::uint64_t seed = 1;
   int threads = 0;  // 0: the runtime's default
   std::string save, eval, log_csv, checkpoint, resume, export_onnx;
+  std::string dtype = "float32";  // the model's and the data's: float32 or float64
+  bool distributed = false;       // one replica per MPI rank; --batch-size is the global batch
 };
 
 // The model choice: one entry per --model value.
@@ -168,6 +176,66 @@ std::shared_ptr<ds::MNIST> load_split(const std::string& root, ds::MNIST::Mode m
   return split;
 }
 
+// This process's place in a distributed run (rank 0 of 1 otherwise): only rank 0 prints and writes files.
+struct Ranks {
+  int rank = 0, world = 1;
+  bool root = true;
+  // Sums counts over the ranks (a no-op in a single process).
+  void sum(std::vector<std::int64_t>& counts) const {
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+    if (world == 1) return;
+    tg::Tensor t = tg::from_vector(counts, {static_cast<std::int64_t>(counts.size())});
+    tapegrad::distributed::all_reduce(t);
+    counts = tg::to_vector<std::int64_t>(t);
+#else
+    (void)counts;
+#endif
+  }
+};
+
+Ranks current_ranks(const Settings& s) {
+  Ranks r;
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+  if (s.distributed) {
+    r.rank = tapegrad::distributed::rank();
+    r.world = tapegrad::distributed::world_size();
+    r.root = r.rank == 0;
+  }
+#else
+  (void)s;
+#endif
+  return r;
+}
+
+// Data-parallel replicas: rank 0's weights everywhere, gradients averaged after each backward
+// (DistributedDataParallel); nothing in a single process.
+class Replicas {
+ public:
+  Replicas(const Settings& s, nn::Module& model) {
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+    if (s.distributed) ddp_ = std::make_unique<tapegrad::distributed::DistributedDataParallel>(model);
+#else
+    (void)s;
+    (void)model;
+#endif
+  }
+  // `step` numbers the global batch, so a rank out of step is caught instead of mixing gradients.
+  void average_gradients(std::int64_t step) {
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+    if (!ddp_) return;
+    ddp_->set_step(step);
+    ddp_->synchronize();
+#else
+    (void)step;
+#endif
+  }
+
+ private:
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+  std::unique_ptr<tapegrad::distributed::DistributedDataParallel> ddp_;
+#endif
+};
+
 using Seconds = std::chrono::duration<double>;
 double since(std::chrono::steady_clock::time_point t0) { return Seconds(std::chrono::steady_clock::now() - t0).count(); }
 
@@ -177,25 +245,34 @@ struct Evaluation {
 };
 
 // limit_batches > 0: only the first batches of 1000 (a quick check, as --limit-batches for training).
+// Distributed: each rank evaluates every world-th test image and the counts are summed over the ranks.
 Evaluation evaluate(nn::Module& model, const std::function<tg::Tensor(const tg::Tensor&)>& forward,
-                    std::shared_ptr<ds::MNIST> test, std::int64_t limit_batches = 0) {
+                    std::shared_ptr<ds::MNIST> test, std::int64_t limit_batches = 0, const Ranks& ranks = {}) {
   tg::NoGradGuard no_grad;
   model.eval();
   Evaluation result;
-  std::int64_t correct = 0, total = 0, batches = 0;
-  for (auto& [images, labels] : ds::DataLoader(test, ds::DataLoaderOptions(1000))) {
+  std::vector<std::int64_t> counts(101, 0);  // the confusion matrix, then the correct count
+  std::int64_t batches = 0;
+  auto options = ds::DataLoaderOptions(1000);
+  if (ranks.world > 1)
+    options.sampler(std::make_shared<ds::DistributedSampler>(
+        test->size(), ranks.world, ranks.rank, ds::DistributedSamplerOptions().shuffle(false).drop_last(true)));
+  for (auto& [images, labels] : ds::DataLoader(test, options)) {
     if (limit_batches > 0 && batches++ == limit_batches) break;
     const tg::Tensor predicted = tg::argmax(forward(images), 1);
     const std::int64_t* p = predicted.data<std::int64_t>();
     const std::int64_t* t = labels.data<std::int64_t>();
     for (std::int64_t i = 0; i < labels.numel(); ++i) {
-      ++result.confusion[static_cast<std::size_t>(t[i])][static_cast<std::size_t>(p[i])];
-      correct += p[i] == t[i];
+      ++counts[static_cast<std::size_t>(t[i] * 10 + p[i])];
+      counts[100] += p[i] == t[i];
     }
-    total += labels.numel();
   }
+  ranks.sum(counts);
+  std::int64_t total = 0;
+  for (int r = 0; r < 10; ++r)
+    for (int c = 0; c < 10; ++c) total += result.confusion[r][c] = counts[static_cast<std::size_t>(r * 10 + c)];
   model.train();
-  result.accuracy = total ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  result.accuracy = total ? 100.0 * static_cast<double>(counts[100]) / static_cast<double>(total) : 0.0;
   return result;
 }
 
@@ -235,18 +312,37 @@ int run_training(Settings s, const CLI::App& app) {
     apply_checkpoint_settings(s, resumed, app);
   }
   tg::manual_seed(s.seed);
+  const Ranks ranks = current_ranks(s);
   auto train = load_split(s.data, ds::MNIST::Mode::kTrain);
   auto test = load_split(s.data, ds::MNIST::Mode::kTest);
-  std::printf("MNIST from %s: %lld training and %lld test images; %d threads\n", s.data.c_str(),
-              static_cast<long long>(train->size()), static_cast<long long>(test->size()), tg::get_num_threads());
+  const tg::Dtype dtype = s.dtype == "float64" ? tg::kFloat64 : tg::kFloat32;
+  if (ranks.root)
+    std::printf("MNIST from %s: %lld training and %lld test images; %d threads; %s%s\n", s.data.c_str(),
+                static_cast<long long>(train->size()), static_cast<long long>(test->size()), tg::get_num_threads(),
+                s.dtype.c_str(), s.distributed ? (", " + std::to_string(ranks.world) + " ranks").c_str() : "");
 
-  std::function<tg::Tensor(const tg::Tensor&)> forward;
-  auto model = make_model(s.model, forward);
+  std::function<tg::Tensor(const tg::Tensor&)> model_forward;
+  auto model = make_model(s.model, model_forward);
+  model->to(dtype);
+  // The loader yields float32 images; a float64 run converts each batch.
+  const std::function<tg::Tensor(const tg::Tensor&)> forward = [&](const tg::Tensor& x) { return model_forward(x.to(dtype)); };
   auto optimizer = make_optimizer(s, model->parameters());
-  const std::int64_t full_epoch = (train->size() + s.batch_size - 1) / s.batch_size;
+  // Distributed: each rank takes batch / ranks samples of every global batch (DistributedSampler).
+  const std::int64_t local_batch = s.batch_size / ranks.world;
+  if (local_batch * ranks.world != s.batch_size)
+    throw std::invalid_argument("--batch-size " + std::to_string(s.batch_size) + " is the global batch: it must divide "
+                                "evenly over the " + std::to_string(ranks.world) + " ranks");
+  std::shared_ptr<ds::DistributedSampler> sampler;
+  if (s.distributed)
+    sampler = std::make_shared<ds::DistributedSampler>(train->size(), ranks.world, ranks.rank,
+                                                        ds::DistributedSamplerOptions().seed(s.seed));
+  const std::int64_t examples = sampler ? sampler->size() : train->size();
+  const std::int64_t full_epoch = (examples + local_batch - 1) / local_batch;
   const std::int64_t batches_per_epoch = s.limit_batches > 0 ? std::min(s.limit_batches, full_epoch) : full_epoch;
   Schedule schedule(s, *optimizer, batches_per_epoch);
-  ds::DataLoader loader(train, ds::DataLoaderOptions(s.batch_size).shuffle(true));  // seeded from the generator
+  ds::DataLoader loader(train, sampler ? ds::DataLoaderOptions(local_batch).sampler(sampler)
+                                       : ds::DataLoaderOptions(s.batch_size).shuffle(true));  // seeded from the generator
+  Replicas replicas(s, *model);
 
   int first_epoch = 1;
   if (!s.resume.empty()) {
@@ -258,27 +354,29 @@ int run_training(Settings s, const CLI::App& app) {
     // the run seeded from the generator exactly as before; replay the permutations of the done epochs.
     const std::int64_t started = std::stoll(meta.at("loader-epochs"));
     while (loader.epochs_started() < started) loader.begin();
-    std::printf("resumed %s after epoch %d of %d\n", s.resume.c_str(), first_epoch - 1, s.epochs);
+    if (ranks.root) std::printf("resumed %s after epoch %d of %d\n", s.resume.c_str(), first_epoch - 1, s.epochs);
   }
 
   std::ofstream csv;
-  if (!s.log_csv.empty()) {
+  if (!s.log_csv.empty() && ranks.root) {
     csv.open(s.log_csv, first_epoch > 1 ? std::ios::app : std::ios::trunc);
     if (!csv) throw std::runtime_error("cannot write the CSV log " + s.log_csv);
     if (first_epoch == 1) csv << "epoch,train_loss,test_accuracy,epoch_seconds,samples_per_second\n";
   }
-  const bool interactive = isatty(fileno(stdout));
+  const bool interactive = ranks.root && isatty(fileno(stdout));
   const auto start = std::chrono::steady_clock::now();
   double accuracy = 0;
   for (int epoch = first_epoch; epoch <= s.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    EpochProgress progress(epoch, batches_per_epoch, interactive);
+    if (sampler) sampler->set_epoch(epoch);
+    EpochProgress progress(epoch, batches_per_epoch, interactive, 300, !ranks.root);
     std::int64_t batch = 0;
     for (auto& [images, labels] : loader) {
       if (batch++ == batches_per_epoch) break;
       optimizer->zero_grad();
       tg::Tensor loss = mnist::loss_for(s.model, forward(images), labels);
       loss.backward();
+      replicas.average_gradients((epoch - 1) * batches_per_epoch + batch);
       if (s.clip_grad_norm > 0) nn::utils::clip_grad_norm_(model->parameters(), s.clip_grad_norm);
       optimizer->step();
       if (schedule.per_batch) schedule.per_batch->step();
@@ -286,17 +384,18 @@ int run_training(Settings s, const CLI::App& app) {
     }
     progress.finish();
     const double train_seconds = since(epoch_start);
-    accuracy = evaluate(*model, forward, test, s.limit_batches).accuracy;
+    accuracy = evaluate(*model, forward, test, s.limit_batches, ranks).accuracy;
     const double rate = static_cast<double>(progress.samples()) / train_seconds;
     // Epochs shorter than 300 batches (the 10,000-digit subset has 157) get no [epoch, batch] line,
     // so the epoch line carries the epoch's mean training loss too.
     const double mean_loss = progress.mean_loss();
     if (schedule.per_epoch) schedule.per_epoch->step();
     if (schedule.plateau) schedule.plateau->step(mean_loss);
-    std::printf("accuracy on test set: %.2f %%  (epoch %d: mean loss %.3f, %.1f s, %.0f samples/s)\n", accuracy, epoch,
-                mean_loss, train_seconds, rate);
+    if (ranks.root)
+      std::printf("accuracy on test set: %.2f %%  (epoch %d: mean loss %.3f, %.1f s, %.0f samples/s)\n", accuracy,
+                  epoch, mean_loss, train_seconds, rate * ranks.world);
     if (csv) csv << epoch << "," << mean_loss << "," << accuracy << "," << train_seconds << "," << rate << std::endl;
-    if (!s.checkpoint.empty()) {
+    if (!s.checkpoint.empty() && ranks.root) {
       auto meta = to_metadata(s);
       meta["epoch"] = std::to_string(epoch);
       meta["loader-epochs"] = std::to_string(loader.epochs_started());
@@ -305,6 +404,7 @@ int run_training(Settings s, const CLI::App& app) {
     }
     std::fflush(stdout);
   }
+  if (!ranks.root) return 0;
   std::printf("final accuracy on test set: %.2f %% after %d epochs in %.1f s\n", accuracy, s.epochs, since(start));
   if (!s.save.empty()) {
     tg::save(*model, s.save);
@@ -345,6 +445,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-csv", s.log_csv, "write per-epoch metrics to this CSV file");
   app.add_option("--checkpoint", s.checkpoint, "write a training checkpoint to this file after every epoch");
   app.add_option("--resume", s.resume, "continue the run saved in this training checkpoint");
+  app.add_option("--dtype", s.dtype, "float32 or float64: the model's and the data's")->capture_default_str()
+      ->check(CLI::IsMember({"float32", "float64"}));
+  app.add_flag("--distributed", s.distributed,
+               "train one replica per MPI rank (mpirun -np N mnist --distributed); --batch-size is the global batch");
   app.add_option("--export-onnx", s.export_onnx, "write the model (trained, or the --eval one) as ONNX to this file");
   CLI11_PARSE(app, argc, argv);
   // --model picks its training defaults; each flag given explicitly overrides its own.
@@ -356,13 +460,29 @@ int main(int argc, char** argv) {
   if (!app.count("--step-size")) s.step_size = d.step_size;
   if (!app.count("--gamma")) s.gamma = d.gamma;
 
+  if (s.distributed) {
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+    tapegrad::distributed::init(&argc, &argv);
+#else
+    std::fprintf(stderr, "mnist: --distributed needs tapegrad built with MPI (install libopenmpi-dev and rebuild)\n");
+    return 1;
+#endif
+  }
+  int status = 1;
   try {
     if (s.threads > 0) tg::set_num_threads(s.threads);
     if (!s.eval.empty() && !s.resume.empty()) throw std::invalid_argument("--eval and --resume exclude each other");
-    return s.eval.empty() ? run_training(s, app) : run_eval(s);
+    status = s.eval.empty() ? run_training(s, app) : run_eval(s);
   } catch (const std::exception& e) {
     // The loaders' messages name the file and say how to get the data (data/mnist, scripts/download_mnist.sh).
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+    // One rank failing ends every rank at once, naming it, instead of leaving the others waiting.
+    if (s.distributed) tapegrad::distributed::abort_job(std::string("mnist: ") + e.what());
+#endif
     std::fprintf(stderr, "mnist: %s\n", e.what());
-    return 1;
   }
+#ifdef TAPEGRAD_HAS_DISTRIBUTED
+  if (s.distributed) tapegrad::distributed::finalize();
+#endif
+  return status;
 }

@@ -6,8 +6,9 @@ namespace {
 constexpr const char* kClearLine = "\r\033[K";
 }
 
-EpochProgress::EpochProgress(int epoch, std::int64_t total_batches, bool interactive, std::int64_t report_every)
-    : epoch_(epoch), total_(total_batches), report_every_(report_every), interactive_(interactive) {}
+EpochProgress::EpochProgress(int epoch, std::int64_t total_batches, bool interactive, std::int64_t report_every,
+                             bool quiet)
+    : epoch_(epoch), total_(total_batches), report_every_(report_every), interactive_(interactive && !quiet), quiet_(quiet) {}
 
 void EpochProgress::batch_done(double loss, std::int64_t samples) {
   ++batches_;
@@ -15,7 +16,7 @@ void EpochProgress::batch_done(double loss, std::int64_t samples) {
   epoch_loss_ += loss;
   window_loss_ += loss;
   ++window_batches_;
-  if (batches_ % report_every_ == 0) {
+  if (!quiet_ && batches_ % report_every_ == 0) {
     std::printf("%s[%d, %5lld] loss: %.3f\n", interactive_ ? kClearLine : "", epoch_, static_cast<long long>(batches_),
                 window_loss_ / static_cast<double>(window_batches_));
     window_loss_ = 0;

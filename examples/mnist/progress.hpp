@@ -11,7 +11,9 @@
 
 class EpochProgress {
  public:
-  EpochProgress(int epoch, std::int64_t total_batches, bool interactive, std::int64_t report_every = 300);
+  // quiet: count but print nothing (the ranks other than 0 of a distributed run).
+  EpochProgress(int epoch, std::int64_t total_batches, bool interactive, std::int64_t report_every = 300,
+                bool quiet = false);
   // After each training step: its loss and batch size.
   void batch_done(double loss, std::int64_t samples);
   // Clears the live line (call before printing the epoch's results).
@@ -25,7 +27,7 @@ class EpochProgress {
   using Clock = std::chrono::steady_clock;
   int epoch_;
   std::int64_t total_, report_every_;
-  bool interactive_;
+  bool interactive_, quiet_;
   Clock::time_point start_ = Clock::now(), last_draw_{};
   std::int64_t batches_ = 0, samples_ = 0, window_batches_ = 0;
   double epoch_loss_ = 0, window_loss_ = 0;
