@@ -1,4 +1,4 @@
-// Hostile IDX and MNIST inputs not covered by test_datasets_idx.cpp / test_datasets_mnist.cpp: gzip
+// Hostile IDX and MNIST inputs not covered by test_idx.cpp / test_mnist.cpp: gzip
 // streams cut at every byte or corrupt in their header, trailer or second member; empty files and
 // folders, FIFOs and devices where a file should be; truncation at every offset of MNIST's files;
 // shapes whose product overflows behind a zero; and huge declared sizes, where the largest single

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <span>
 
-#include "../fuzz/checkpoint_fuzz_entry.hpp"
+#include "../../fuzz/checkpoint_fuzz_entry.hpp"
 #include "test_checkpoint_support.hpp"
 
 using namespace checkpoint_test;

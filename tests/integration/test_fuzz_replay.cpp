@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "../fuzz/checkpoint_fuzz_entry.hpp"
-#include "../fuzz/idx_fuzz_entry.hpp"
+#include "../../fuzz/checkpoint_fuzz_entry.hpp"
+#include "../../fuzz/idx_fuzz_entry.hpp"
 
 namespace {
 
