@@ -5,10 +5,12 @@
 #include <chrono>
 #include <span>
 
-#include "../../fuzz/checkpoint_fuzz_entry.hpp"
-#include "test_checkpoint_support.hpp"
+#include <tapegrad/nn/checkpoint.hpp>
 
-using namespace checkpoint_test;
+#include "../../fuzz/checkpoint_fuzz_entry.hpp"
+#include "../support/files.hpp"
+
+using namespace support;
 using Catch::Contains;
 
 namespace {
@@ -20,7 +22,7 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 std::string seed(const std::string& name) {
   const fs::path path = fs::path(TAPEGRAD_SOURCE_DIR) / "tests" / "fuzz_corpus" / "checkpoint" / ("seed-" + name);
   REQUIRE(fs::is_regular_file(path));
-  return read_bytes(path.string());
+  return read_file(path.string());
 }
 
 // Parameter bytes, so NaN payloads and -0.0 compare exactly.
@@ -46,15 +48,15 @@ void expect_rejected_in_memory(const std::string& bytes, const std::string& prob
 }  // namespace
 
 TEST_CASE("checkpoint: load_from_memory reads what save wrote, like load from the file", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   TwoLayer saved(tg::kFloat64);
   fill_distinct(saved, 2.0);
-  tg::save(saved, dir.file("m.safetensors"));
-  const std::string bytes = read_bytes(dir.file("m.safetensors"));
+  tg::save(saved, dir / "m.safetensors");
+  const std::string bytes = read_file(dir / "m.safetensors");
 
   TwoLayer from_memory(tg::kFloat64), from_file(tg::kFloat64);
   tg::load_from_memory(from_memory, as_bytes(bytes));
-  tg::load(from_file, dir.file("m.safetensors"));
+  tg::load(from_file, dir / "m.safetensors");
   CHECK(snapshot(from_memory) == snapshot(saved));
   CHECK(snapshot(from_file) == snapshot(saved));
 
@@ -66,19 +68,19 @@ TEST_CASE("checkpoint: load_from_memory reads what save wrote, like load from th
 }
 
 TEST_CASE("checkpoint fuzz seeds: the saved-* seeds are byte for byte what tapegrad::save writes", "[checkpoint][fuzz]") {
-  ScratchDir dir;
+  TempDir dir;
   for (const char* name : {"saved-sentinel", "saved-distinct", "saved-special", "saved-zeros"}) {
     INFO("seed-" << name);
     const std::string bytes = seed(name);
     auto module = tapegrad::fuzz::make_checkpoint_fuzz_module();
     tg::load_from_memory(*module, as_bytes(bytes));
-    tg::save(*module, dir.file(name));
-    CHECK(read_bytes(dir.file(name)) == bytes);
+    tg::save(*module, dir / name);
+    CHECK(read_file(dir / name) == bytes);
   }
   // The sentinel seed holds the fuzz module's own initial values.
   auto fresh = tapegrad::fuzz::make_checkpoint_fuzz_module();
-  tg::save(*fresh, dir.file("fresh"));
-  CHECK(read_bytes(dir.file("fresh")) == seed("saved-sentinel"));
+  tg::save(*fresh, dir / "fresh");
+  CHECK(read_file(dir / "fresh") == seed("saved-sentinel"));
 }
 
 TEST_CASE("checkpoint fuzz seeds: the re-laid-out seeds hold the same values as seed-saved-distinct", "[checkpoint][fuzz]") {

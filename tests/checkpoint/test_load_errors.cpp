@@ -4,9 +4,11 @@
 
 #include <filesystem>
 
-#include "test_checkpoint_support.hpp"
+#include <tapegrad/nn/checkpoint.hpp>
 
-using namespace checkpoint_test;
+#include "../support/files.hpp"
+
+using namespace support;
 using Catch::Contains;
 
 namespace {
@@ -28,9 +30,9 @@ std::string entry(const std::string& name, const std::string& dtype, const std::
 // Loads `bytes` (written to a file) into a fresh pair module and expects an error containing
 // `problem` and the file name, with the module untouched.
 void expect_rejected(const std::string& bytes, const std::string& problem) {
-  ScratchDir dir;
-  const std::string path = dir.file("bad.safetensors");
-  write_bytes(path, bytes);
+  TempDir dir;
+  const std::string path = dir / "bad.safetensors";
+  write_file(path, bytes);
   auto module = pair_module();
   const auto values = snapshot(*module);
   const auto before = versions(*module);
@@ -55,13 +57,13 @@ const std::string kGoodB = entry("b", "F32", "[2]", 8, 16);
 }  // namespace
 
 TEST_CASE("checkpoint: a well-formed crafted file loads (the baseline of the error cases)", "[checkpoint]") {
-  ScratchDir dir;
-  const std::string path = dir.file("good.safetensors");
+  TempDir dir;
+  const std::string path = dir / "good.safetensors";
   // Keys in any order, metadata anywhere, the header padded with spaces; data: a = [1.5, -2], b = [3.25, 4].
   const std::vector<float> data = {1.5f, -2.0f, 3.25f, 4.0f};
   std::string bytes = craft(header({kGoodB, "\"__metadata__\":{\"k\":\"v\"}", kGoodA}) + "   ", 0);
   bytes.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   auto module = pair_module();
   tg::load(*module, path);
   CHECK(snapshot(*module) == std::vector<double>{1.5, -2, 3.25, 4});
@@ -119,19 +121,19 @@ TEST_CASE("checkpoint: missing or extra names", "[checkpoint]") {
   expect_rejected(craft(header({kGoodA, entry("fc.b", "F32", "[2]", 8, 16)}), 16),
                   "missing 'b'; unexpected 'fc.b'");
   // A checkpoint of another architecture.
-  ScratchDir dir;
+  TempDir dir;
   TwoLayer other;
-  tg::save(other, dir.file("other.safetensors"));
-  expect_rejected(read_bytes(dir.file("other.safetensors")),
+  tg::save(other, dir / "other.safetensors");
+  expect_rejected(read_file(dir / "other.safetensors"),
                   "missing 'a', 'b'; unexpected '0.weight', '0.bias', '1.weight', '1.bias'");
 }
 
 TEST_CASE("checkpoint: truncated data", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   auto saved = pair_module();
   fill_distinct(*saved, 11.0);
-  tg::save(*saved, dir.file("pair.safetensors"));
-  const std::string bytes = read_bytes(dir.file("pair.safetensors"));
+  tg::save(*saved, dir / "pair.safetensors");
+  const std::string bytes = read_file(dir / "pair.safetensors");
   expect_rejected(bytes.substr(0, bytes.size() - 1), "reach past the end of the 15-byte data buffer");
   expect_rejected(bytes.substr(0, bytes.size() - 16), "reach past the end of the 0-byte data buffer");
   const std::uint64_t header_end = 8 + read_length_field(bytes);
@@ -141,9 +143,9 @@ TEST_CASE("checkpoint: truncated data", "[checkpoint]") {
 
 TEST_CASE("checkpoint: a failed load leaves the module untouched", "[checkpoint]") {
   // The first tensor is fine and the second is not: nothing may be written, not even 'a'.
-  ScratchDir dir;
-  const std::string path = dir.file("half.safetensors");
-  write_bytes(path, craft(header({kGoodA, entry("b", "F64", "[1]", 8, 16)}), 16));
+  TempDir dir;
+  const std::string path = dir / "half.safetensors";
+  write_file(path, craft(header({kGoodA, entry("b", "F64", "[1]", 8, 16)}), 16));
   TwoLayer unrelated;  // also: a module with other names is left alone
   const auto unrelated_values = snapshot(unrelated);
   CHECK_THROWS(tg::load(unrelated, path));
@@ -161,7 +163,7 @@ TEST_CASE("checkpoint: a file that does not exist", "[checkpoint]") {
 }
 
 TEST_CASE("checkpoint: loading a directory", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   auto module = pair_module();
-  CHECK_THROWS_WITH(tg::load(*module, dir.path.string()), Contains("not a readable regular file"));
+  CHECK_THROWS_WITH(tg::load(*module, dir.path().string()), Contains("not a readable regular file"));
 }

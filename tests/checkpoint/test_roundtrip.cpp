@@ -5,21 +5,23 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "test_checkpoint_support.hpp"
+#include <tapegrad/nn/checkpoint.hpp>
 
-using namespace checkpoint_test;
+#include "../support/files.hpp"
+
+using namespace support;
 
 TEST_CASE("checkpoint: float32 and float64 round trips", "[checkpoint]") {
   for (tg::Dtype dtype : {tg::kFloat32, tg::kFloat64}) {
     INFO("dtype " << tg::dtype_name(dtype));
-    ScratchDir dir;
+    TempDir dir;
     TwoLayer saved(dtype), loaded(dtype);
     fill_distinct(saved, 0.1);
     fill_distinct(loaded, 7.0);
     REQUIRE(snapshot(saved) != snapshot(loaded));
-    tg::save(saved, dir.file("model.safetensors"));
+    tg::save(saved, dir / "model.safetensors");
     const auto before = versions(loaded);
-    tg::load(loaded, dir.file("model.safetensors"));
+    tg::load(loaded, dir / "model.safetensors");
     CHECK(snapshot(loaded) == snapshot(saved));  // exact: raw bytes in, raw bytes out
     for (std::size_t i = 0; i < before.size(); ++i) CHECK(versions(loaded)[i] > before[i]);
     for (auto& p : loaded.parameters()) CHECK(p.dtype() == dtype);
@@ -36,21 +38,21 @@ TEST_CASE("checkpoint: mixed dtypes, a 0-d tensor and an empty tensor", "[checkp
         {"scale", tg::zeros({}, tg::kFloat32)},
         {"nothing", tg::zeros({0, 3}, tg::kFloat64)}});
   };
-  ScratchDir dir;
+  TempDir dir;
   auto saved = make(), loaded = make();
   fill_distinct(*saved, 0.5);
-  tg::save(*saved, dir.file("m.safetensors"));
-  tg::load(*loaded, dir.file("m.safetensors"));
+  tg::save(*saved, dir / "m.safetensors");
+  tg::load(*loaded, dir / "m.safetensors");
   CHECK(snapshot(*loaded) == snapshot(*saved));
   CHECK(tg::to_vector<std::int64_t>(loaded->parameters()[2]) == tg::to_vector<std::int64_t>(saved->parameters()[2]));
 }
 
 TEST_CASE("checkpoint: the file follows the safetensors layout", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   TwoLayer model(tg::kFloat32);
   fill_distinct(model, 0.3);
-  tg::save(model, dir.file("model.safetensors"));
-  const std::string bytes = read_bytes(dir.file("model.safetensors"));
+  tg::save(model, dir / "model.safetensors");
+  const std::string bytes = read_file(dir / "model.safetensors");
 
   REQUIRE(bytes.size() >= 8);
   const std::uint64_t n = read_length_field(bytes);
@@ -90,24 +92,24 @@ TEST_CASE("checkpoint: the file follows the safetensors layout", "[checkpoint]")
 }
 
 TEST_CASE("checkpoint: saving again replaces the previous file", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   TwoLayer first, second, loaded;
   fill_distinct(first, 1.0);
   fill_distinct(second, 2.0);
-  tg::save(first, dir.file("model.safetensors"));
-  tg::save(second, dir.file("model.safetensors"));
-  tg::load(loaded, dir.file("model.safetensors"));
+  tg::save(first, dir / "model.safetensors");
+  tg::save(second, dir / "model.safetensors");
+  tg::load(loaded, dir / "model.safetensors");
   CHECK(snapshot(loaded) == snapshot(second));
   CHECK(dir.entries() == std::vector<std::string>{"model.safetensors"});
 }
 
 TEST_CASE("checkpoint: loading keeps the handles an optimizer holds", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   TwoLayer saved, loaded;
   fill_distinct(saved, 4.0);
-  tg::save(saved, dir.file("m.safetensors"));
+  tg::save(saved, dir / "m.safetensors");
   const auto handles = loaded.parameters();  // e.g. inside an optimizer
-  tg::load(loaded, dir.file("m.safetensors"));
+  tg::load(loaded, dir / "m.safetensors");
   for (std::size_t i = 0; i < handles.size(); ++i) CHECK(handles[i].is_same(loaded.parameters()[i]));
   std::vector<double> through_handles;
   for (const auto& h : handles)

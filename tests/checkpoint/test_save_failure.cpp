@@ -5,9 +5,11 @@
 
 #include <csignal>
 
-#include "test_checkpoint_support.hpp"
+#include <tapegrad/nn/checkpoint.hpp>
 
-using namespace checkpoint_test;
+#include "../support/files.hpp"
+
+using namespace support;
 using Catch::Contains;
 
 namespace {
@@ -48,11 +50,11 @@ std::unique_ptr<Params> big_module() {
 }  // namespace
 
 TEST_CASE("checkpoint: a write failing midway keeps the previous checkpoint", "[checkpoint]") {
-  ScratchDir dir;
-  const std::string path = dir.file("model.safetensors");
+  TempDir dir;
+  const std::string path = dir / "model.safetensors";
   auto previous = big_module();
   tg::save(*previous, path);
-  const std::string previous_bytes = read_bytes(path);
+  const std::string previous_bytes = read_file(path);
 
   auto next = big_module();
   fill_distinct(*next, 9.0);  // different values, same size (16.6 kB)
@@ -64,7 +66,7 @@ TEST_CASE("checkpoint: a write failing midway keeps the previous checkpoint", "[
     }
     CHECK_THROWS_WITH(tg::save(*next, path), Contains("checkpoint '" + path + "': write failed"));
   }
-  CHECK(read_bytes(path) == previous_bytes);
+  CHECK(read_file(path) == previous_bytes);
   CHECK(dir.entries() == std::vector<std::string>{"model.safetensors"});  // the temporary file is gone
   // And the previous checkpoint still loads.
   tg::load(*next, path);
@@ -72,25 +74,25 @@ TEST_CASE("checkpoint: a write failing midway keeps the previous checkpoint", "[
   // With the limit lifted, the same save succeeds.
   fill_distinct(*next, 9.0);
   tg::save(*next, path);
-  CHECK(read_bytes(path) != previous_bytes);
+  CHECK(read_file(path) != previous_bytes);
 }
 
 TEST_CASE("checkpoint: a failing rename keeps what was at the target", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   // The target is a non-empty directory: rename(2) refuses to replace it.
-  const std::string path = dir.file("model.safetensors");
+  const std::string path = dir / "model.safetensors";
   fs::create_directory(path);
-  write_bytes(path + "/keep.txt", "keep");
+  write_file(path + "/keep.txt", "keep");
   TwoLayer model;
   CHECK_THROWS_WITH(tg::save(model, path), Contains("checkpoint '" + path + "': cannot rename"));
   CHECK(fs::is_directory(path));
-  CHECK(read_bytes(path + "/keep.txt") == "keep");
+  CHECK(read_file(path + "/keep.txt") == "keep");
   CHECK(dir.entries() == std::vector<std::string>{"model.safetensors"});
 }
 
 TEST_CASE("checkpoint: saving into a directory that does not exist", "[checkpoint]") {
-  ScratchDir dir;
-  const std::string path = dir.file("missing/model.safetensors");
+  TempDir dir;
+  const std::string path = dir / "missing/model.safetensors";
   TwoLayer model;
   CHECK_THROWS_AS(tg::save(model, path), std::runtime_error);
   CHECK_THROWS_WITH(tg::save(model, path), Contains("checkpoint '" + path + "': cannot create temporary file") &&
@@ -99,8 +101,8 @@ TEST_CASE("checkpoint: saving into a directory that does not exist", "[checkpoin
 }
 
 TEST_CASE("checkpoint: a parameter name that collides with the metadata key", "[checkpoint]") {
-  ScratchDir dir;
+  TempDir dir;
   Params model({{"__metadata__", tg::zeros({2})}});
-  CHECK_THROWS_WITH(tg::save(model, dir.file("m.safetensors")), Contains("may not be named __metadata__"));
+  CHECK_THROWS_WITH(tg::save(model, dir / "m.safetensors"), Contains("may not be named __metadata__"));
   CHECK(dir.entries().empty());
 }

@@ -7,7 +7,7 @@ namespace tg = tapegrad;
 namespace ag = tapegrad::autograd;
 using Catch::Contains;
 
-TEST_CASE("anomaly mode: a forward that produces -inf raises at that op", "[reliability][anomaly]") {
+TEST_CASE("anomaly mode: a forward that produces -inf raises at that op", "[core][anomaly]") {
   tg::Tensor x = tg::tensor({1.0, 0.0}, tg::kFloat64).requires_grad_();
   tg::Tensor y = tg::exp(x);  // fine
   ag::DetectAnomalyGuard guard;
@@ -26,7 +26,7 @@ TEST_CASE("anomaly mode: a forward that produces -inf raises at that op", "[reli
   }
 }
 
-TEST_CASE("anomaly mode: a backward that produces inf raises at that op", "[reliability][anomaly]") {
+TEST_CASE("anomaly mode: a backward that produces inf raises at that op", "[core][anomaly]") {
   tg::Tensor x = tg::tensor({0.0, 4.0}, tg::kFloat64).requires_grad_();
   ag::DetectAnomalyGuard guard;
   tg::Tensor loss = tg::sum(tg::sqrt(x));  // forward finite: sqrt(0) = 0
@@ -38,7 +38,7 @@ TEST_CASE("anomaly mode: a backward that produces inf raises at that op", "[reli
                        }));
 }
 
-TEST_CASE("anomaly mode: NaN from 0 / 0 and 0 * inf in a forward", "[reliability][anomaly]") {
+TEST_CASE("anomaly mode: NaN from 0 / 0 and 0 * inf in a forward", "[core][anomaly]") {
   tg::Tensor x = tg::tensor({0.0}, tg::kFloat64).requires_grad_();
   tg::Tensor w = tg::tensor({INFINITY}, tg::kFloat64);
   ag::DetectAnomalyGuard guard;
@@ -47,7 +47,7 @@ TEST_CASE("anomaly mode: NaN from 0 / 0 and 0 * inf in a forward", "[reliability
   CHECK_THROWS_WITH(tg::mul(x, w), Contains("op 'mul'") && Contains("nan"));
 }
 
-TEST_CASE("anomaly mode is off by default and the guard restores it", "[reliability][anomaly]") {
+TEST_CASE("anomaly mode is off by default and the guard restores it", "[core][anomaly]") {
   CHECK_FALSE(ag::AnomalyMode::is_enabled());
   tg::Tensor x = tg::tensor({0.0}, tg::kFloat64).requires_grad_();
   CHECK_NOTHROW(tg::sum(tg::sqrt(x)).backward());

@@ -1,13 +1,9 @@
 // gradcheck itself (it must catch a 1% error in one element), and user-defined differentiable ops
 // recorded with autograd::record exactly as the built-in ops are.
-#include "test_core_helpers.hpp"
+#include "../support/helpers.hpp"
 
-using core_test::check_values;
-using core_test::gradcheck_ok;
-using core_test::leaf;
-using core_test::values;
+using namespace support;
 using Catch::Matchers::Contains;
-using Inputs = std::vector<tg::Tensor>;
 namespace ag = tapegrad::autograd;
 
 namespace {
@@ -123,11 +119,14 @@ TEST_CASE("gradcheck: throws GradcheckError by default and leaves the inputs unt
   CHECK_FALSE(x.grad().defined());
 }
 
-TEST_CASE("gradcheck: float32 works with looser tolerances", "[core]") {
+TEST_CASE("gradcheck: float32 is refused at float64 step sizes and works with looser tolerances", "[core]") {
+  const auto f = [](const Inputs& in) { return tg::exp(in[0]) * in[0]; };
   tg::manual_seed(45);
   const tg::Tensor x = tg::uniform({5}, 0.5, 1.5, tg::kFloat32).requires_grad_();
-  CHECK(gradcheck_ok([](const Inputs& in) { return tg::exp(in[0]) * in[0]; }, {x},
-                     tg::GradcheckOptions().eps(3e-3).atol(1e-3).rtol(1e-2)));
+  CHECK(gradcheck_ok(f, {x}, tg::GradcheckOptions().eps(3e-3).atol(1e-3).rtol(1e-2)));
+  const tg::Tensor y = tg::tensor({1.1, -0.4}).requires_grad_();
+  CHECK_THROWS_WITH(tg::gradcheck(f, {y}), Contains("float32") && Contains("float64"));
+  CHECK(tg::gradcheck(f, {y}, tg::GradcheckOptions().eps(1e-2).rtol(1e-2).atol(1e-3)));
 }
 
 TEST_CASE("custom op: recorded like built-in ops, composes with them in backward", "[core]") {
@@ -138,13 +137,13 @@ TEST_CASE("custom op: recorded like built-in ops, composes with them in backward
   CHECK(y.grad_fn_name() == "cube");
   CHECK(ag::tape_size() == base + 1);
   CHECK(ag::tape_dump().find(" cube([3]) -> [3] float64\n") != std::string::npos);
-  check_values(y, {0.125, -1, 8});
+  check_close(y, {0.125, -1, 8});
   (tg::exp(y) * w).sum().backward();  // d/dx = w·exp(x³)·3x²
   const std::vector<double> xs{0.5, -1, 2}, ws{1, 2, 3};
   std::vector<double> expected;
   for (int i = 0; i < 3; ++i) expected.push_back(ws[i] * std::exp(xs[i] * xs[i] * xs[i]) * 3 * xs[i] * xs[i]);
-  check_values(x.grad(), expected, 1e-14);
-  check_values(w.grad(), {std::exp(0.125), std::exp(-1.0), std::exp(8.0)}, 1e-14);
+  check_close(x.grad(), expected, 1e-12, 1e-14);
+  check_close(w.grad(), {std::exp(0.125), std::exp(-1.0), std::exp(8.0)}, 1e-12, 1e-14);
   // Under NoGradGuard, or on inputs that do not require grad, nothing is recorded.
   {
     tg::NoGradGuard no_grad;

@@ -1,14 +1,10 @@
 // Reductions (sum, mean, max, argmax), shape ops (reshape/view/flatten/squeeze/unsqueeze,
 // transpose/t/permute) and indexing (gather, index_select): values, gradients, edge cases, errors.
-#include "test_core_helpers.hpp"
+#include "../support/helpers.hpp"
 
-using core_test::check_values;
-using core_test::gradcheck_ok;
-using core_test::leaf;
-using core_test::values;
+using namespace support;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Message;
-using Inputs = std::vector<tg::Tensor>;
 
 namespace {
 // 0, 1, 2, ... as float64, shaped.
@@ -19,10 +15,10 @@ TEST_CASE("reduce: sum and mean values over all, dims, keepdim and negative dims
   const tg::Tensor x = iota({2, 3, 4});  // reference values from PyTorch 1.13
   CHECK(tg::sum(x).item() == 276);
   CHECK(tg::sum(x).dim() == 0);
-  check_values(x.sum({0, -1}), {60, 92, 124});
+  check_close(x.sum({0, -1}), {60, 92, 124});
   CHECK(x.sum({-2}, true).shape() == tg::Shape{2, 1, 4});
-  check_values(x.sum({-2}, true), {12, 15, 18, 21, 48, 51, 54, 57});
-  check_values(x.mean({0, 2}), {7.5, 11.5, 15.5});
+  check_close(x.sum({-2}, true), {12, 15, 18, 21, 48, 51, 54, 57});
+  check_close(x.mean({0, 2}), {7.5, 11.5, 15.5});
   CHECK(x.mean().item() == 11.5);
   CHECK(x.mean({1, 2}, true).shape() == tg::Shape{2, 1, 1});
   CHECK(x.sum(std::vector<std::int64_t>{}).item() == 276);  // empty dims: everything
@@ -34,7 +30,7 @@ TEST_CASE("reduce: sum and mean values over all, dims, keepdim and negative dims
   // Empty input: sum 0, mean NaN.
   CHECK(tg::sum(tg::zeros({0, 3})).item() == 0);
   CHECK(std::isnan(tg::mean(tg::zeros({0, 3})).item()));
-  check_values(tg::zeros({0, 3}).sum({0}), {0, 0, 0});
+  check_close(tg::zeros({0, 3}).sum({0}), {0, 0, 0});
   CHECK(tg::zeros({0, 3}).mean({1}).shape() == tg::Shape{0});
   CHECK_THROWS_MATCHES(x.sum({1, -2}), std::invalid_argument, Message("dim -2 appears multiple times in the list of dims"));
   CHECK_THROWS_MATCHES(x.sum({3}), std::out_of_range,
@@ -56,16 +52,16 @@ TEST_CASE("reduce: sum and mean gradcheck", "[core]") {
 TEST_CASE("reduce: max along a dim gives values and int64 indices; gradient to the first maximum", "[core]") {
   tg::Tensor x = tg::tensor({{1, 5, 5}, {7, 2, 7}}, tg::kFloat64).requires_grad_();
   auto [v, i] = tg::max(x, 1);
-  check_values(v, {5, 7});
+  check_close(v, {5, 7});
   CHECK(i.dtype() == tg::kInt64);
   CHECK(tg::to_vector<std::int64_t>(i) == std::vector<std::int64_t>{1, 0});
   CHECK_FALSE(i.requires_grad());
   v.sum().backward();
-  check_values(x.grad(), {0, 1, 0, 1, 0, 0});
+  check_close(x.grad(), {0, 1, 0, 1, 0, 0});
 
   auto [vk, ik] = tg::max(x, -2, true);
   CHECK(vk.shape() == tg::Shape{1, 3});
-  check_values(vk, {7, 5, 7});
+  check_close(vk, {7, 5, 7});
   CHECK(tg::to_vector<std::int64_t>(ik) == std::vector<std::int64_t>{1, 0, 1});
   CHECK(tg::max(x).item() == 7);
   CHECK(tg::to_vector<std::int64_t>(tg::argmax(x, 1)) == std::vector<std::int64_t>{1, 0});
@@ -90,6 +86,19 @@ TEST_CASE("reduce: max along a dim gives values and int64 indices; gradient to t
   CHECK_THROWS_AS(tg::argmax(tg::zeros({2, 0}), -1), std::invalid_argument);
   CHECK_THROWS_AS(tg::max(tg::zeros({0})), std::invalid_argument);
   CHECK_THROWS_AS(tg::argmax(x, 2), std::out_of_range);
+}
+
+TEST_CASE("reduce: max() over all elements shares the gradient among ties, as PyTorch", "[core]") {
+  tg::Tensor x = tg::tensor({1, 3, 3}, tg::kFloat64).requires_grad_();
+  tg::max(x).backward();
+  CHECK(tg::to_vector<double>(x.grad()) == std::vector<double>{0, 0.5, 0.5});
+  tg::Tensor n = tg::tensor({1, NAN, 5}, tg::kFloat64).requires_grad_();
+  const tg::Tensor m = tg::max(n);
+  CHECK(std::isnan(m.item()));
+  m.backward();
+  CHECK(tg::to_vector<double>(n.grad()) == std::vector<double>{0, 1, 0});
+  CHECK(tg::gradcheck([](const std::vector<tg::Tensor>& in) { return tg::max(in[0]); },
+                      {tg::tensor({0.3, -1.0, 2.0, 0.7}, tg::kFloat64).requires_grad_()}));
 }
 
 TEST_CASE("shape: reshape/view share storage and infer -1", "[core]") {
@@ -134,9 +143,9 @@ TEST_CASE("shape: flatten, squeeze and unsqueeze", "[core]") {
 TEST_CASE("shape: transpose, t and permute move elements correctly (4-D included)", "[core]") {
   const tg::Tensor m = tg::tensor({{1, 2, 3}, {4, 5, 6}}, tg::kFloat64);
   CHECK(m.t().shape() == tg::Shape{3, 2});
-  check_values(m.t(), {1, 4, 2, 5, 3, 6});
-  check_values(tg::transpose(m, -1, 0), {1, 4, 2, 5, 3, 6});
-  check_values(tg::t(tg::tensor({1, 2})), {1, 2});
+  check_close(m.t(), {1, 4, 2, 5, 3, 6});
+  check_close(tg::transpose(m, -1, 0), {1, 4, 2, 5, 3, 6});
+  check_close(tg::t(tg::tensor({1, 2})), {1, 2});
   CHECK_THROWS_WITH(tg::t(tg::zeros({1, 2, 3})), "t() expects a tensor with <= 2 dimensions, but self is 3D");
 
   // 4-D: y[a,b,c,d] = x[b,d,a,c] for permute {2, 0, 3, 1} (checked element by element).
@@ -159,7 +168,7 @@ TEST_CASE("shape: transpose, t and permute move elements correctly (4-D included
   CHECK(vy[2] == 40);
   CHECK(vy[3] == 1);
   CHECK(vy[((3 * 2 + 1) * 5 + 4) * 3 + 2] == 119);
-  check_values(tg::permute(x, {-1, -2, -3, -4}), values(tg::permute(x, {3, 2, 1, 0})));
+  check_close(tg::permute(x, {-1, -2, -3, -4}), values(tg::permute(x, {3, 2, 1, 0})));
   CHECK_THROWS_WITH(tg::permute(x, {0, 1, 2}), Contains("number of dims don't match"));
   CHECK_THROWS_WITH(tg::permute(x, {0, 1, 1, 2}), Contains("repeated dim"));
   CHECK(tg::permute(tg::zeros({0, 2, 3}), {2, 0, 1}).shape() == tg::Shape{3, 0, 2});
@@ -171,18 +180,29 @@ TEST_CASE("shape: transpose, t and permute move elements correctly (4-D included
   gradcheck_ok([](const Inputs& in) { return in[0].t() * tg::arange(2, tg::kFloat64); }, {leaf({2, 3})});
 }
 
+TEST_CASE("shape: broadcast_to repeats values and sums gradients back", "[core]") {
+  tg::Tensor x = tg::tensor({{1}, {2}}, tg::kFloat64).requires_grad_();  // (2, 1)
+  const tg::Tensor y = tg::broadcast_to(x, {3, 2, 4});
+  CHECK(y.shape() == tg::Shape{3, 2, 4});
+  CHECK(y.data<double>()[4] == 2.0);  // [0][1][0]
+  CHECK(tg::gradcheck([](const std::vector<tg::Tensor>& in) { return tg::broadcast_to(in[0], {3, 2, 4}); }, {x}));
+  CHECK(tg::broadcast_to(x, {2, 3}).shape() == tg::Shape{2, 3});
+  CHECK_THROWS_WITH(tg::broadcast_to(x, {3, 3}), Contains("[2, 1]") && Contains("[3, 3]"));
+  CHECK_THROWS_WITH(tg::broadcast_to(tg::ones({2, 2}), {2}), Contains("cannot be broadcast"));
+}
+
 TEST_CASE("index: gather along a dim with int64 indices", "[core]") {
   const tg::Tensor x = tg::tensor({{1, 2, 3}, {4, 5, 6}}, tg::kFloat64);
   const tg::Tensor idx = tg::tensor({{2, 0}, {1, 1}}, tg::kInt64);
-  check_values(tg::gather(x, 1, idx), {3, 1, 5, 5});
-  check_values(tg::gather(x, 0, tg::tensor({{1, 0, 1}}, tg::kInt64)), {4, 2, 6});
-  check_values(tg::gather(x, -1, tg::tensor({{0}, {2}}, tg::kInt64)), {1, 6});  // a target-picking pattern
+  check_close(tg::gather(x, 1, idx), {3, 1, 5, 5});
+  check_close(tg::gather(x, 0, tg::tensor({{1, 0, 1}}, tg::kInt64)), {4, 2, 6});
+  check_close(tg::gather(x, -1, tg::tensor({{0}, {2}}, tg::kInt64)), {1, 6});  // a target-picking pattern
   CHECK(tg::gather(x, 1, tg::zeros({2, 0}, tg::kInt64)).shape() == tg::Shape{2, 0});
 
   // Repeated indices accumulate in backward.
   tg::Tensor w = x.clone().detach().requires_grad_();
   tg::gather(w, 1, idx).sum().backward();
-  check_values(w.grad(), {1, 0, 1, 0, 2, 0});
+  check_close(w.grad(), {1, 0, 1, 0, 2, 0});
   tg::manual_seed(26);
   gradcheck_ok([&](const Inputs& in) { return tg::gather(in[0], 1, in[1]); }, {leaf({2, 3}), idx});
   gradcheck_ok([](const Inputs& in) { return tg::gather(in[0], 0, tg::tensor({{1, 0}, {1, 1}, {0, 0}}, tg::kInt64)); },
@@ -203,13 +223,13 @@ TEST_CASE("index: index_select along a dim with int64 indices", "[core]") {
   const tg::Tensor idx = tg::tensor({2, 0, 2}, tg::kInt64);
   const tg::Tensor y = tg::index_select(x, 0, idx);
   CHECK(y.shape() == tg::Shape{3, 2, 2});
-  check_values(y, {8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11});
-  check_values(tg::index_select(x, -1, tg::tensor({1}, tg::kInt64)), {1, 3, 5, 7, 9, 11});
+  check_close(y, {8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11});
+  check_close(tg::index_select(x, -1, tg::tensor({1}, tg::kInt64)), {1, 3, 5, 7, 9, 11});
   CHECK(tg::index_select(x, 1, tg::zeros({0}, tg::kInt64)).shape() == tg::Shape{3, 0, 2});
 
   tg::Tensor w = x.detach().clone().requires_grad_();
   tg::index_select(w, 0, idx).sum().backward();
-  check_values(w.grad(), {1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 2, 2});
+  check_close(w.grad(), {1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 2, 2});
   tg::manual_seed(27);
   for (std::int64_t dim : {0, 1, 2})
     gradcheck_ok([&](const Inputs& in) { return tg::index_select(in[0], dim, tg::tensor({1, 0, 1}, tg::kInt64)); },

@@ -8,7 +8,9 @@
 
 #include <tapegrad/tapegrad.hpp>
 
-namespace tg = tapegrad;
+#include "../support/helpers.hpp"
+
+using namespace support;
 
 namespace {
 
@@ -65,7 +67,7 @@ tg::Shape reduced_shape(std::int64_t dim, bool keepdim) {
 
 }  // namespace
 
-TEST_CASE("softmax ops along dims 0, 1, -1 of a 3-D tensor match the reference", "[kernels]") {
+TEST_CASE("softmax ops along dims 0, 1, -1 of a 3-D tensor match the reference", "[core][kernels]") {
   const auto values = random_values(24, 7);
   const auto op = GENERATE(Op::kSoftmax, Op::kLogSoftmax, Op::kLogsumexp);
   const std::int64_t dim = GENERATE(0, 1, -1);
@@ -76,30 +78,26 @@ TEST_CASE("softmax ops along dims 0, 1, -1 of a 3-D tensor match the reference",
   SECTION("float64") {
     const auto got = run(op, tg::from_vector(values, kShape), dim);
     CHECK(got.shape() == (op == Op::kLogsumexp ? reduced_shape(d, false) : kShape));
-    const auto v = tg::to_vector<double>(got);
-    REQUIRE(v.size() == want.size());
-    for (std::size_t i = 0; i < v.size(); ++i) CHECK(v[i] == Approx(want[i]).epsilon(1e-12).margin(1e-14));
+    check_close(got, want, 1e-14, 1e-12);
   }
   SECTION("float32") {
     const auto got = run(op, tg::from_vector(values, kShape).to(tg::kFloat32), dim);
     CHECK(got.dtype() == tg::kFloat32);
-    const auto v = tg::to_vector<double>(got);
-    for (std::size_t i = 0; i < v.size(); ++i) CHECK(v[i] == Approx(want[i]).epsilon(1e-5).margin(1e-6));
+    check_close(got, want, 1e-6, 1e-5);
   }
 }
 
-TEST_CASE("logsumexp keepdim keeps the reduced dim as size 1", "[kernels]") {
+TEST_CASE("logsumexp keepdim keeps the reduced dim as size 1", "[core][kernels]") {
   const auto values = random_values(24, 8);
   for (std::int64_t dim : {0, 1, 2}) {
     const auto got = tg::logsumexp(tg::from_vector(values, kShape), dim, true);
     CHECK(got.shape() == reduced_shape(dim, true));
     const auto want = reference(values, dim, Op::kLogsumexp);
-    const auto v = tg::to_vector<double>(got);
-    for (std::size_t i = 0; i < v.size(); ++i) CHECK(v[i] == Approx(want[i]).epsilon(1e-12));
+    check_close(got, want, 0, 1e-12);
   }
 }
 
-TEST_CASE("softmax and log_softmax ops reproduce PyTorch's reference values", "[kernels]") {
+TEST_CASE("softmax and log_softmax ops reproduce PyTorch's reference values", "[core][kernels]") {
   // pytorch-semantics.md: Softmax(1) / LogSoftmax(1), x=[[1,2,3],[-1,0,1]], upstream g.
   const auto g = tg::tensor({{0.1, -0.2, 0.3}, {1, 0.5, -0.5}}, tg::kFloat64);
   for (tg::Dtype dtype : {tg::kFloat64, tg::kFloat32}) {
@@ -108,26 +106,21 @@ TEST_CASE("softmax and log_softmax ops reproduce PyTorch's reference values", "[
       auto x = tg::tensor({{1, 2, 3}, {-1, 0, 1}}, dtype).requires_grad_();
       auto y = tg::softmax(x, 1);
       y.backward(g.to(dtype));
-      const auto yv = tg::to_vector<double>(y), dx = tg::to_vector<double>(x.grad());
-      const double want_y[] = {0.0900305732, 0.244728471, 0.665240956};
-      const double want_dx[] = {-0.00536849155, -0.0880116144, 0.0933801059, 0.100854559, 0.15178688, -0.252641439};
-      for (int i = 0; i < 6; ++i) CHECK(yv[i] == Approx(want_y[i % 3]).epsilon(tol));
-      for (int i = 0; i < 6; ++i) CHECK(dx[i] == Approx(want_dx[i]).epsilon(tol));
+      check_close(y, {0.0900305732, 0.244728471, 0.665240956, 0.0900305732, 0.244728471, 0.665240956}, 0, tol);
+      check_close(x.grad(), {-0.00536849155, -0.0880116144, 0.0933801059, 0.100854559, 0.15178688, -0.252641439}, 0,
+                  tol);
     }
     {
       auto x = tg::tensor({{1, 2, 3}, {-1, 0, 1}}, dtype).requires_grad_();
       auto y = tg::log_softmax(x, -1);
       y.backward(g.to(dtype));
-      const auto yv = tg::to_vector<double>(y), dx = tg::to_vector<double>(x.grad());
-      const double want_y[] = {-2.40760596, -1.40760596, -0.407605964};
-      const double want_dx[] = {0.0819938854, -0.248945694, 0.166951809, 0.909969427, 0.255271529, -1.16524096};
-      for (int i = 0; i < 6; ++i) CHECK(yv[i] == Approx(want_y[i % 3]).epsilon(tol));
-      for (int i = 0; i < 6; ++i) CHECK(dx[i] == Approx(want_dx[i]).epsilon(tol));
+      check_close(y, {-2.40760596, -1.40760596, -0.407605964, -2.40760596, -1.40760596, -0.407605964}, 0, tol);
+      check_close(x.grad(), {0.0819938854, -0.248945694, 0.166951809, 0.909969427, 0.255271529, -1.16524096}, 0, tol);
     }
   }
 }
 
-TEST_CASE("softmax ops keep PyTorch's edge semantics", "[kernels]") {
+TEST_CASE("softmax ops keep PyTorch's edge semantics", "[core][kernels]") {
   SECTION("large logits along a non-last dim stay finite") {
     const auto y = tg::to_vector<double>(tg::softmax(tg::from_vector(std::vector<float>{1000, 1001, 1002}, {3, 1}), 0));
     CHECK(y[0] == Approx(0.0900305732).epsilon(1e-6));
@@ -166,7 +159,7 @@ TEST_CASE("softmax ops keep PyTorch's edge semantics", "[kernels]") {
   }
 }
 
-TEST_CASE("gradcheck of softmax, log_softmax and logsumexp along each dim", "[kernels]") {
+TEST_CASE("gradcheck of softmax, log_softmax and logsumexp along each dim", "[core][kernels]") {
   const auto op = GENERATE(Op::kSoftmax, Op::kLogSoftmax, Op::kLogsumexp);
   const std::int64_t dim = GENERATE(0, 1, 2, -1);
   CAPTURE(static_cast<int>(op), dim);

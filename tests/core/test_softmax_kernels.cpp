@@ -117,7 +117,7 @@ template <class T> Buffer<T> scalar_softmax(Buffer<T>& x, std::int64_t cols, boo
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("simd softmax forward kernels match the scalar twins", "[kernels]", float, double) {
+TEMPLATE_TEST_CASE("simd softmax forward kernels match the scalar twins", "[core][kernels]", float, double) {
   using T = TestType;
   std::mt19937 rng(1);
   for (std::int64_t cols : row_lengths<T>()) {
@@ -140,7 +140,7 @@ TEMPLATE_TEST_CASE("simd softmax forward kernels match the scalar twins", "[kern
   }
 }
 
-TEMPLATE_TEST_CASE("simd softmax backward kernels match the scalar twins", "[kernels]", float, double) {
+TEMPLATE_TEST_CASE("simd softmax backward kernels match the scalar twins", "[core][kernels]", float, double) {
   using T = TestType;
   std::mt19937 rng(2);
   for (std::int64_t cols : row_lengths<T>()) {
@@ -167,7 +167,7 @@ TEMPLATE_TEST_CASE("simd softmax backward kernels match the scalar twins", "[ker
   }
 }
 
-TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[kernels]", float, double) {
+TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[core][kernels]", float, double) {
   using T = TestType;
   std::mt19937 rng(3);
   for (std::int64_t cols : row_lengths<T>()) {
@@ -208,7 +208,7 @@ TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[kernels
   }
 }
 
-TEMPLATE_TEST_CASE("simd strided softmax kernels (a dim that is not the last) match the scalar twins", "[kernels]",
+TEMPLATE_TEST_CASE("simd strided softmax kernels (a dim that is not the last) match the scalar twins", "[core][kernels]",
                    float, double) {
   using T = TestType;
   std::mt19937 rng(4);
@@ -247,7 +247,7 @@ TEMPLATE_TEST_CASE("simd strided softmax kernels (a dim that is not the last) ma
   }
 }
 
-TEMPLATE_TEST_CASE("simd softmax kernels keep PyTorch's edge semantics", "[kernels]", float, double) {
+TEMPLATE_TEST_CASE("simd softmax kernels keep PyTorch's edge semantics", "[core][kernels]", float, double) {
   using T = TestType;
   SECTION("large logits stay finite (as softmax of [0, 1, 2])") {
     const T x[] = {1000, 1001, 1002};
@@ -298,7 +298,7 @@ template <class T> std::int64_t ulp_distance(T a, T b) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("vector exp is within 2 ulp of std::exp and handles the edges", "[kernels]", float, double) {
+TEMPLATE_TEST_CASE("vector exp is within 2 ulp of std::exp and handles the edges", "[core][kernels]", float, double) {
   using T = TestType;
   // The range of normal results: [log(smallest normal), log(max)].
   const T lo = std::is_same_v<T, float> ? T(-87.33) : T(-708.39);

@@ -1,5 +1,5 @@
 // Tapes and random generators are per thread: two models trained at once on two threads get
-// exactly the results each gets alone.
+// exactly the results each gets alone. The thread count for kernels is process-wide.
 #include <catch2/catch.hpp>
 #include <tapegrad/tapegrad.hpp>
 
@@ -41,7 +41,7 @@ std::vector<float> train_model(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("two models train on two threads exactly as each does alone", "[reliability][threads]") {
+TEST_CASE("two models train on two threads exactly as each does alone", "[core][threads]") {
   const std::vector<float> alone_a = train_model(11);
   const std::vector<float> alone_b = train_model(22);
   REQUIRE(alone_a != alone_b);
@@ -55,7 +55,7 @@ TEST_CASE("two models train on two threads exactly as each does alone", "[reliab
   CHECK(together_b == alone_b);
 }
 
-TEST_CASE("each thread has its own tape", "[reliability][threads]") {
+TEST_CASE("each thread has its own tape", "[core][threads]") {
   tg::Tensor x = tg::ones({2}).requires_grad_();
   tg::Tensor kept = tg::exp(x);  // one live entry on this thread's tape
   const std::size_t here = tg::autograd::tape_size();
@@ -64,4 +64,15 @@ TEST_CASE("each thread has its own tape", "[reliability][threads]") {
   other.join();
   CHECK(here >= 1);
   CHECK(there == 0);
+}
+
+TEST_CASE("set_num_threads is process-wide", "[core][threads]") {
+  const int before = tg::get_num_threads();
+  tg::set_num_threads(1);
+  int seen_on_other_thread = 0;
+  std::thread other([&] { seen_on_other_thread = tg::get_num_threads(); });
+  other.join();
+  CHECK(seen_on_other_thread == 1);
+  CHECK_THROWS_WITH(tg::set_num_threads(0), Catch::Contains("at least 1"));
+  tg::set_num_threads(before);
 }

@@ -11,10 +11,10 @@
 #include <new>
 #include <tapegrad/tapegrad.hpp>
 
-#include "test_datasets_files.hpp"
+#include "../support/files.hpp"
 
 namespace ds = tapegrad::datasets;
-using namespace test_datasets;
+using namespace support;
 
 // ---- the largest single allocation through operator new while a LargestAllocation is alive ----
 // Replaces the global (non-aligned) operator new/delete family of the test program, all of it so that
@@ -63,19 +63,6 @@ class LargestAllocation {
 
 constexpr std::size_t kMiB = 1 << 20;
 
-std::string prefix(const std::filesystem::path& path) { return "IDX file '" + path.string() + "': "; }
-
-std::string read_error(const std::filesystem::path& path) {
-  return runtime_error_of([&] { ds::read_idx(path); });
-}
-
-std::string mnist_error(const std::filesystem::path& root) {
-  return runtime_error_of([&] { ds::MNIST(root, ds::MNIST::Mode::kTrain); });
-}
-
-// A 2 x 3 x 4 ubyte array: 16 header bytes + 24 payload bytes = 40.
-const Bytes kGood = idx_bytes(0x08, {2, 3, 4}, counting_bytes(24));
-
 std::string ends_early(std::size_t offset) {
   return "gzip stream ends early: the compressed data stops at byte offset " + std::to_string(offset) +
          " before the end of the gzip stream (truncated .gz file?)";
@@ -96,25 +83,25 @@ TEST_CASE("read_idx: a gzip file cut at every byte reports where the compressed 
   TempDir dir;
   const auto path = dir / "cut.gz";
   // Two members, so cuts inside the second one (after a complete first member) are covered too.
-  const Bytes first = gzip_stored(Bytes(kGood.begin(), kGood.begin() + 20));
-  const Bytes gz = concat(first, gzip_stored(Bytes(kGood.begin() + 20, kGood.end())));
+  const Bytes first = gzip_stored(Bytes(kGoodIdx.begin(), kGoodIdx.begin() + 20));
+  const Bytes gz = concat(first, gzip_stored(Bytes(kGoodIdx.begin() + 20, kGoodIdx.end())));
   REQUIRE(first.size() == 43);  // 10 header + 5 block header + 20 data + 8 trailer
   REQUIRE(ds::read_idx_from_memory(gz).bytes == counting_bytes(24));
   for (std::size_t k = 1; k < gz.size(); ++k) {
     INFO("cut to " << k << " bytes");
     write_file(path, Bytes(gz.begin(), gz.begin() + static_cast<std::ptrdiff_t>(k)));
     if (k == 1) {  // a lone 0x1f is not gzip's two-byte magic: read raw
-      CHECK(read_error(path) == prefix(path) + "truncated at byte offset 1: expected the 4-byte magic number 0x00 0x00 "
-                                               "<dtype> <dims>");
+      CHECK(idx_error(path) == idx_prefix(path) + "truncated at byte offset 1: expected the 4-byte magic number 0x00 0x00 "
+                                                  "<dtype> <dims>");
     } else if (k == first.size()) {  // exactly the first member: valid gzip, IDX data cut at 20
-      CHECK(read_error(path) == prefix(path) + "truncated at byte offset 20 of the decompressed data: the header "
-                                               "declares 2 x 3 x 4 ubyte (0x08) = 24 payload bytes after the 16-byte "
-                                               "header, but the data has only 4");
+      CHECK(idx_error(path) == idx_prefix(path) + "truncated at byte offset 20 of the decompressed data: the header "
+                                                  "declares 2 x 3 x 4 ubyte (0x08) = 24 payload bytes after the 16-byte "
+                                                  "header, but the data has only 4");
     } else if (k == first.size() + 1) {  // one byte of a second member cannot be told from stray data
-      CHECK(read_error(path) == prefix(path) + "unexpected data after the end of the gzip stream at compressed byte "
-                                               "offset 43");
+      CHECK(idx_error(path) == idx_prefix(path) + "unexpected data after the end of the gzip stream at compressed byte "
+                                                  "offset 43");
     } else {
-      CHECK(read_error(path) == prefix(path) + ends_early(k));
+      CHECK(idx_error(path) == idx_prefix(path) + ends_early(k));
     }
   }
 }
@@ -122,19 +109,19 @@ TEST_CASE("read_idx: a gzip file cut at every byte reports where the compressed 
 TEST_CASE("read_idx rejects gzip streams with a corrupt header, trailer or second member", "[datasets]") {
   TempDir dir;
   const auto path = dir / "bad.gz";
-  const Bytes gz = gzip_stored(kGood);  // 63 bytes; the trailer is CRC32 at 55..58, size at 59..62
+  const Bytes gz = gzip_stored(kGoodIdx);  // 63 bytes; the trailer is CRC32 at 55..58, size at 59..62
 
   SECTION("compression method other than deflate") {
     Bytes bad = gz;
     bad[2] = 0x07;
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + corrupt_at(4, "unknown compression method"));
+    CHECK(idx_error(path) == idx_prefix(path) + corrupt_at(4, "unknown compression method"));
   }
   SECTION("reserved header flags set") {
     Bytes bad = gz;
     bad[3] = 0xE0;
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + corrupt_at(4, "unknown header flags set"));
+    CHECK(idx_error(path) == idx_prefix(path) + corrupt_at(4, "unknown header flags set"));
   }
   SECTION("header CRC (FHCRC) wrong") {
     // FHCRC adds the low 16 bits of the CRC32 of the 10 header bytes right after them.
@@ -150,26 +137,26 @@ TEST_CASE("read_idx rejects gzip streams with a corrupt header, trailer or secon
     Bytes bad = good;
     bad[10] ^= 0x01;
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + corrupt_at(12, "header crc mismatch"));
+    CHECK(idx_error(path) == idx_prefix(path) + corrupt_at(12, "header crc mismatch"));
   }
   SECTION("uncompressed size in the trailer wrong") {
     Bytes bad = gz;
     bad[59] += 1;
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + corrupt_at(63, "incorrect length check"));
+    CHECK(idx_error(path) == idx_prefix(path) + corrupt_at(63, "incorrect length check"));
   }
   SECTION("a corrupt second member") {
-    const Bytes first = gzip_stored(Bytes(kGood.begin(), kGood.begin() + 20));
-    Bytes bad = concat(first, gzip_stored(Bytes(kGood.begin() + 20, kGood.end())));
+    const Bytes first = gzip_stored(Bytes(kGoodIdx.begin(), kGoodIdx.begin() + 20));
+    Bytes bad = concat(first, gzip_stored(Bytes(kGoodIdx.begin() + 20, kGoodIdx.end())));
     bad[first.size() + 10] = 0x07;  // BFINAL 1, BTYPE 11 (reserved)
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + corrupt_at(first.size() + 11, "invalid block type"));
+    CHECK(idx_error(path) == idx_prefix(path) + corrupt_at(first.size() + 11, "invalid block type"));
   }
   SECTION("gzip of something that is not IDX") {
     const std::string text = "hello, world\n";
     write_file(path, gzip_stored(Bytes(text.begin(), text.end())));
-    CHECK(read_error(path) == prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
-                                             "found 0x68 0x65 0x6C 0x6C (not an IDX file)");
+    CHECK(idx_error(path) == idx_prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
+                                                "found 0x68 0x65 0x6C 0x6C (not an IDX file)");
   }
 }
 
@@ -177,24 +164,24 @@ TEST_CASE("read_idx rejects FIFOs, devices and dangling links without blocking o
   TempDir dir;
   const auto fifo = dir / "fifo";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-  CHECK(read_error(fifo) == prefix(fifo) + "is not a regular file");  // opening it would block forever
-  CHECK(read_error("/dev/null") == prefix("/dev/null") + "is not a regular file");
+  CHECK(idx_error(fifo) == idx_prefix(fifo) + "is not a regular file");  // opening it would block forever
+  CHECK(idx_error("/dev/null") == idx_prefix("/dev/null") + "is not a regular file");
   std::filesystem::create_symlink(dir / "nowhere", dir / "dangling");
-  CHECK(read_error(dir / "dangling") == prefix(dir / "dangling") + "no such file");
-  write_file(dir / "real", kGood);
+  CHECK(idx_error(dir / "dangling") == idx_prefix(dir / "dangling") + "no such file");
+  write_file(dir / "real", kGoodIdx);
   std::filesystem::create_symlink(dir / "real", dir / "link");
   CHECK(ds::read_idx(dir / "link").bytes == counting_bytes(24));  // a link to a good file is fine
 }
 
 TEST_CASE("read_idx_from_memory reads what read_idx reads and names the bytes in its errors", "[datasets]") {
   TempDir dir;
-  for (const Bytes& bytes : {kGood, gzip_stored(kGood)}) {
+  for (const Bytes& bytes : {kGoodIdx, gzip_stored(kGoodIdx)}) {
     write_file(dir / "file", bytes);
     const ds::IdxArray from_file = ds::read_idx(dir / "file"), from_memory = ds::read_idx_from_memory(bytes);
     CHECK(from_memory.shape == from_file.shape);
     CHECK(from_memory.bytes == from_file.bytes);
   }
-  const Bytes cut(kGood.begin(), kGood.begin() + 10);
+  const Bytes cut(kGoodIdx.begin(), kGoodIdx.begin() + 10);
   CHECK(runtime_error_of([&] { ds::read_idx_from_memory(cut, "upload #3"); }) ==
         "IDX file 'upload #3': truncated at byte offset 10: the header declares 3 dimensions, so it needs 16 bytes");
   CHECK(runtime_error_of([&] { ds::read_idx_from_memory({}); }) ==
@@ -206,13 +193,13 @@ TEST_CASE("read_idx rejects sizes whose product overflows even when another size
   TempDir dir;
   const auto path = dir / "zero";
   write_file(path, idx_bytes(0x08, {0, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}));
-  CHECK(read_error(path) == prefix(path) + "dimension product overflows: the header declares 0 x 4294967295 x "
-                                           "4294967295 x 4294967295 elements of 1 byte(s), more than the 2^63 - 1 "
-                                           "bytes a tensor can hold");
+  CHECK(idx_error(path) == idx_prefix(path) + "dimension product overflows: the header declares 0 x 4294967295 x "
+                                              "4294967295 x 4294967295 elements of 1 byte(s), more than the 2^63 - 1 "
+                                              "bytes a tensor can hold");
   write_file(path, idx_bytes(0x0E, {0xFFFFFFFFu, 0, 0xFFFFFFFFu}, {}));  // 8 x (2^32-1)^2 > 2^63 - 1 too
-  CHECK(read_error(path) == prefix(path) + "dimension product overflows: the header declares 4294967295 x 0 x "
-                                           "4294967295 elements of 8 byte(s), more than the 2^63 - 1 bytes a "
-                                           "tensor can hold");
+  CHECK(idx_error(path) == idx_prefix(path) + "dimension product overflows: the header declares 4294967295 x 0 x "
+                                              "4294967295 elements of 8 byte(s), more than the 2^63 - 1 bytes a "
+                                              "tensor can hold");
   write_file(path, idx_bytes(0x0E, {0x10000000u, 0, 7}, {}));  // representable: an empty array
   const ds::IdxArray empty = ds::read_idx(path);
   CHECK(empty.shape == std::vector<std::int64_t>{0x10000000, 0, 7});
@@ -233,33 +220,32 @@ TEST_CASE("read_idx never allocates what a header declares before the data is th
   write_file(dir / "long.gz", gzip_stored(concat(header_only, Bytes(3 * kMiB, 0))));  // 3 MiB of 1 GiB
   {
     LargestAllocation largest;
-    CHECK(read_error(dir / "raw") == prefix(dir / "raw") + "truncated at byte offset 40: " + declared +
-                                         ", but the file has only 24");
+    CHECK(idx_error(dir / "raw") == idx_prefix(dir / "raw") + "truncated at byte offset 40: " + declared +
+                                            ", but the file has only 24");
     CHECK(largest.bytes() < kMiB);
   }
   {
     LargestAllocation largest;
-    CHECK(read_error(dir / "short.gz") == prefix(dir / "short.gz") + "truncated at byte offset 40 of the decompressed "
-                                                                     "data: " + declared + ", but the data has only 24");
+    CHECK(idx_error(dir / "short.gz") == idx_prefix(dir / "short.gz") + "truncated at byte offset 40 of the decompressed "
+                                                                        "data: " + declared + ", but the data has only 24");
     CHECK(largest.bytes() <= kMiB);
   }
   {
     LargestAllocation largest;
-    CHECK(read_error(dir / "long.gz") == prefix(dir / "long.gz") + "truncated at byte offset " +
-                                             std::to_string(3 * kMiB + 16) + " of the decompressed data: " + declared +
-                                             ", but the data has only " + std::to_string(3 * kMiB));
+    CHECK(idx_error(dir / "long.gz") == idx_prefix(dir / "long.gz") + "truncated at byte offset " +
+                                                std::to_string(3 * kMiB + 16) + " of the decompressed data: " + declared +
+                                                ", but the data has only " + std::to_string(3 * kMiB));
     CHECK(largest.bytes() <= 4 * kMiB);
   }
 }
 
 namespace {
 
+// The training pair, raw or gzip; raw files from before are removed, since MNIST reads them first.
 void write_pair(const std::filesystem::path& dir, const Bytes& images, const Bytes& labels, bool gzip) {
-  const std::string suffix = gzip ? ".gz" : "";
   std::filesystem::remove(dir / "train-images-idx3-ubyte");
   std::filesystem::remove(dir / "train-labels-idx1-ubyte");
-  write_file(dir / ("train-images-idx3-ubyte" + suffix), gzip ? gzip_stored(images) : images);
-  write_file(dir / ("train-labels-idx1-ubyte" + suffix), gzip ? gzip_stored(labels) : labels);
+  write_mnist(dir, "train", images, labels, gzip);
 }
 
 }  // namespace
@@ -281,7 +267,7 @@ TEST_CASE("MNIST: an images or labels file cut at every offset names the file an
         const std::string expected =
             k > 0 ? "truncated at byte offset " + std::to_string(k) + where
                   : (gzip ? "the gzip stream is empty (decompresses to 0 bytes)" : "the file is empty (0 bytes)");
-        CHECK(error.rfind(prefix(path) + expected, 0) == 0);
+        CHECK(error.rfind(idx_prefix(path) + expected, 0) == 0);
       }
     }
     write_pair(dir.path(), images, labels, gzip);
@@ -295,12 +281,12 @@ TEST_CASE("MNIST rejects empty files, folders in place of files and more labels 
   const Bytes images = idx_bytes(0x08, {2, 2, 2}, counting_bytes(8));
 
   write_pair(dir.path(), images, {}, false);
-  CHECK(mnist_error(dir.path()) == prefix(labels_path) + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
+  CHECK(mnist_error(dir.path()) == idx_prefix(labels_path) + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
 
   write_pair(dir.path(), images, idx_bytes(0x08, {2}, {1, 2}), false);
   std::filesystem::remove(images_path);
   std::filesystem::create_directory(images_path);
-  CHECK(mnist_error(dir.path()) == prefix(images_path) + "is a directory, expected an IDX file");
+  CHECK(mnist_error(dir.path()) == idx_prefix(images_path) + "is a directory, expected an IDX file");
   std::filesystem::remove(images_path);
 
   write_pair(dir.path(), images, idx_bytes(0x08, {3}, {1, 2, 3}), true);
@@ -313,9 +299,9 @@ TEST_CASE("MNIST fails on a huge declared label count without allocating it", "[
   const Bytes images = idx_bytes(0x08, {2, 2, 2}, counting_bytes(8));
   write_pair(dir.path(), images, idx_bytes(0x08, {0xFFFFFFFFu}, {1, 2}), true);
   LargestAllocation largest;
-  CHECK(mnist_error(dir.path()) == prefix(dir / "train-labels-idx1-ubyte.gz") +
-                                       "truncated at byte offset 10 of the decompressed data: the header declares "
-                                       "4294967295 ubyte (0x08) = 4294967295 payload bytes after the 8-byte header, "
-                                       "but the data has only 2");
+  CHECK(mnist_error(dir.path()) == idx_prefix(dir / "train-labels-idx1-ubyte.gz") +
+                                           "truncated at byte offset 10 of the decompressed data: the header declares "
+                                           "4294967295 ubyte (0x08) = 4294967295 payload bytes after the 8-byte header, "
+                                           "but the data has only 2");
   CHECK(largest.bytes() <= kMiB);
 }

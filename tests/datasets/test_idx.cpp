@@ -5,30 +5,22 @@
 #include <cstring>
 #include <tapegrad/tapegrad.hpp>
 
-#include "test_datasets_files.hpp"
+#include "../support/files.hpp"
 
 namespace ds = tapegrad::datasets;
-using namespace test_datasets;
+using namespace support;
 
 namespace {
 
-// A 2 x 3 x 4 ubyte array: 16 header bytes + 24 payload bytes = 40.
-const Bytes kGood = idx_bytes(0x08, {2, 3, 4}, counting_bytes(24));
 const std::string kDeclared = "the header declares 2 x 3 x 4 ubyte (0x08) = 24 payload bytes after the 16-byte header";
-
-std::string prefix(const std::filesystem::path& path) { return "IDX file '" + path.string() + "': "; }
-
-std::string read_error(const std::filesystem::path& path) {
-  return runtime_error_of([&] { ds::read_idx(path); });
-}
 
 }  // namespace
 
 TEST_CASE("read_idx reads raw and gzip files alike", "[datasets]") {
   TempDir dir;
-  write_file(dir / "a", kGood);
-  write_file(dir / "a.gz", gzip_stored(kGood));
-  write_file(dir / "gzip-without-suffix", gzip_stored(kGood));  // detected by content, not name
+  write_file(dir / "a", kGoodIdx);
+  write_file(dir / "a.gz", gzip_stored(kGoodIdx));
+  write_file(dir / "gzip-without-suffix", gzip_stored(kGoodIdx));  // detected by content, not name
   for (const auto* name : {"a", "a.gz", "gzip-without-suffix"}) {
     INFO(name);
     const ds::IdxArray array = ds::read_idx(dir / name);
@@ -79,73 +71,73 @@ TEST_CASE("read_idx converts multi-byte elements from big-endian", "[datasets]")
 
 TEST_CASE("read_idx: a file truncated at every offset names that offset", "[datasets]") {
   TempDir dir;
-  for (std::size_t k = 0; k < kGood.size(); ++k) {
+  for (std::size_t k = 0; k < kGoodIdx.size(); ++k) {
     INFO("truncated to " << k << " bytes");
-    const Bytes cut(kGood.begin(), kGood.begin() + static_cast<std::ptrdiff_t>(k));
+    const Bytes cut(kGoodIdx.begin(), kGoodIdx.begin() + static_cast<std::ptrdiff_t>(k));
     const auto raw = dir / "raw", gz = dir / "gz";
     write_file(raw, cut);
     write_file(gz, gzip_stored(cut));
     const std::string at = "truncated at byte offset " + std::to_string(k);
     if (k == 0) {
-      CHECK(read_error(raw) == prefix(raw) + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
-      CHECK(read_error(gz) == prefix(gz) + "the gzip stream is empty (decompresses to 0 bytes), expected an IDX header");
+      CHECK(idx_error(raw) == idx_prefix(raw) + "the file is empty (0 bytes), expected an IDX header (or gzip data)");
+      CHECK(idx_error(gz) == idx_prefix(gz) + "the gzip stream is empty (decompresses to 0 bytes), expected an IDX header");
     } else if (k < 4) {
       const std::string what = ": expected the 4-byte magic number 0x00 0x00 <dtype> <dims>";
-      CHECK(read_error(raw) == prefix(raw) + at + what);
-      CHECK(read_error(gz) == prefix(gz) + at + " of the decompressed data" + what);
+      CHECK(idx_error(raw) == idx_prefix(raw) + at + what);
+      CHECK(idx_error(gz) == idx_prefix(gz) + at + " of the decompressed data" + what);
     } else if (k < 16) {
       const std::string what = ": the header declares 3 dimensions, so it needs 16 bytes";
-      CHECK(read_error(raw) == prefix(raw) + at + what);
-      CHECK(read_error(gz) == prefix(gz) + at + " of the decompressed data" + what);
+      CHECK(idx_error(raw) == idx_prefix(raw) + at + what);
+      CHECK(idx_error(gz) == idx_prefix(gz) + at + " of the decompressed data" + what);
     } else {
       const std::string have = std::to_string(k - 16);
-      CHECK(read_error(raw) == prefix(raw) + at + ": " + kDeclared + ", but the file has only " + have);
-      CHECK(read_error(gz) == prefix(gz) + at + " of the decompressed data: " + kDeclared + ", but the data has only " + have);
+      CHECK(idx_error(raw) == idx_prefix(raw) + at + ": " + kDeclared + ", but the file has only " + have);
+      CHECK(idx_error(gz) == idx_prefix(gz) + at + " of the decompressed data: " + kDeclared + ", but the data has only " + have);
     }
   }
 }
 
 TEST_CASE("read_idx rejects data after the declared payload", "[datasets]") {
   TempDir dir;
-  Bytes longer = kGood;
+  Bytes longer = kGoodIdx;
   longer.push_back(0x2a);
   write_file(dir / "raw", longer);
   write_file(dir / "gz", gzip_stored(longer));
-  CHECK(read_error(dir / "raw") == prefix(dir / "raw") + "trailing data: " + kDeclared +
-                                       " (ending at byte offset 40), but the file has 1 more bytes");
-  CHECK(read_error(dir / "gz") == prefix(dir / "gz") + "trailing data: " + kDeclared +
-                                      " (ending at byte offset 40 of the decompressed data), but more data follows");
+  CHECK(idx_error(dir / "raw") == idx_prefix(dir / "raw") + "trailing data: " + kDeclared +
+                                          " (ending at byte offset 40), but the file has 1 more bytes");
+  CHECK(idx_error(dir / "gz") == idx_prefix(dir / "gz") + "trailing data: " + kDeclared +
+                                         " (ending at byte offset 40 of the decompressed data), but more data follows");
 }
 
 TEST_CASE("read_idx rejects a bad magic number, an unknown dtype byte and a bad number of dimensions", "[datasets]") {
   TempDir dir;
   const auto path = dir / "bad";
-  Bytes bytes = kGood;
+  Bytes bytes = kGoodIdx;
   bytes[0] = 0x01;
   write_file(path, bytes);
-  CHECK(read_error(path) == prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
-                                           "found 0x01 0x00 0x08 0x03 (not an IDX file)");
-  bytes = kGood;
+  CHECK(idx_error(path) == idx_prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
+                                              "found 0x01 0x00 0x08 0x03 (not an IDX file)");
+  bytes = kGoodIdx;
   bytes[1] = 0x08;
   write_file(path, bytes);
-  CHECK(read_error(path) == prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
-                                           "found 0x00 0x08 0x08 0x03 (not an IDX file)");
+  CHECK(idx_error(path) == idx_prefix(path) + "bad magic number: expected 0x00 0x00 <dtype> <dims> at byte offset 0, "
+                                              "found 0x00 0x08 0x08 0x03 (not an IDX file)");
   for (const std::uint8_t dtype : {0x00, 0x07, 0x0A, 0x0F, 0xFF}) {
-    bytes = kGood;
+    bytes = kGoodIdx;
     bytes[2] = dtype;
     write_file(path, bytes);
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", dtype);
-    CHECK(read_error(path) == prefix(path) + "unknown dtype byte " + hex +
-                                  " at byte offset 2: expected one of 0x08 (ubyte), 0x09 (byte), 0x0B (short), "
-                                  "0x0C (int), 0x0D (float), 0x0E (double)");
+    CHECK(idx_error(path) == idx_prefix(path) + "unknown dtype byte " + hex +
+                                     " at byte offset 2: expected one of 0x08 (ubyte), 0x09 (byte), 0x0B (short), "
+                                     "0x0C (int), 0x0D (float), 0x0E (double)");
   }
   for (const std::uint8_t ndims : {0, 17, 255}) {
-    bytes = kGood;
+    bytes = kGoodIdx;
     bytes[3] = ndims;
     write_file(path, bytes);
-    CHECK(read_error(path) == prefix(path) + "number of dimensions " + std::to_string(ndims) +
-                                  " at byte offset 3 is outside 1..16");
+    CHECK(idx_error(path) == idx_prefix(path) + "number of dimensions " + std::to_string(ndims) +
+                                     " at byte offset 3 is outside 1..16");
   }
 }
 
@@ -153,12 +145,12 @@ TEST_CASE("read_idx rejects a dimension product that overflows", "[datasets]") {
   TempDir dir;
   const auto path = dir / "overflow";
   write_file(path, idx_bytes(0x08, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, counting_bytes(8)));
-  CHECK(read_error(path) == prefix(path) + "dimension product overflows: the header declares 4294967295 x 4294967295 "
-                                           "x 4294967295 elements of 1 byte(s), more than the 2^63 - 1 bytes a tensor can hold");
+  CHECK(idx_error(path) == idx_prefix(path) + "dimension product overflows: the header declares 4294967295 x 4294967295 "
+                                              "x 4294967295 elements of 1 byte(s), more than the 2^63 - 1 bytes a tensor can hold");
   // Fits as an element count (2^62) but not in bytes once multiplied by 8 for doubles.
   write_file(path, idx_bytes(0x0E, {0x80000000u, 0x80000000u}, counting_bytes(8)));
-  CHECK(read_error(path) == prefix(path) + "dimension product overflows: the header declares 2147483648 x 2147483648 "
-                                           "elements of 8 byte(s), more than the 2^63 - 1 bytes a tensor can hold");
+  CHECK(idx_error(path) == idx_prefix(path) + "dimension product overflows: the header declares 2147483648 x 2147483648 "
+                                              "elements of 8 byte(s), more than the 2^63 - 1 bytes a tensor can hold");
 }
 
 TEST_CASE("read_idx fails on a huge declared size with the size mismatch, before allocating it", "[datasets]") {
@@ -170,51 +162,51 @@ TEST_CASE("read_idx fails on a huge declared size with the size mismatch, before
   write_file(dir / "gz", gzip_stored(huge));
   const std::string declared =
       "the header declares 4294967295 x 65536 x 1 ubyte (0x08) = 281474976645120 payload bytes after the 16-byte header";
-  CHECK(read_error(dir / "raw") == prefix(dir / "raw") + "truncated at byte offset 40: " + declared +
-                                       ", but the file has only 24");
-  CHECK(read_error(dir / "gz") == prefix(dir / "gz") + "truncated at byte offset 40 of the decompressed data: " +
-                                      declared + ", but the data has only 24");
+  CHECK(idx_error(dir / "raw") == idx_prefix(dir / "raw") + "truncated at byte offset 40: " + declared +
+                                          ", but the file has only 24");
+  CHECK(idx_error(dir / "gz") == idx_prefix(dir / "gz") + "truncated at byte offset 40 of the decompressed data: " +
+                                         declared + ", but the data has only 24");
 }
 
 TEST_CASE("read_idx rejects corrupt and cut gzip streams", "[datasets]") {
   TempDir dir;
   const auto path = dir / "bad.gz";
-  const Bytes gz = gzip_stored(kGood);  // 10 header + 5 block header + 40 data + 8 trailer = 63 bytes
+  const Bytes gz = gzip_stored(kGoodIdx);  // 10 header + 5 block header + 40 data + 8 trailer = 63 bytes
   REQUIRE(gz.size() == 63);
 
   SECTION("invalid deflate block type") {
     Bytes bad = gz;
     bad[10] = 0x07;  // BFINAL 1, BTYPE 11 (reserved)
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + "corrupt gzip stream near compressed byte offset 11: zlib says 'invalid block type'");
+    CHECK(idx_error(path) == idx_prefix(path) + "corrupt gzip stream near compressed byte offset 11: zlib says 'invalid block type'");
   }
   SECTION("checksum mismatch") {
     Bytes bad = gz;
     bad[55] ^= 0xFF;  // first CRC32 byte
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + "corrupt gzip stream near compressed byte offset 59: zlib says 'incorrect data check'");
+    CHECK(idx_error(path) == idx_prefix(path) + "corrupt gzip stream near compressed byte offset 59: zlib says 'incorrect data check'");
   }
   SECTION("stream cut inside the data") {
     write_file(path, Bytes(gz.begin(), gz.begin() + 23));  // 8 bytes of IDX data present
-    CHECK(read_error(path) == prefix(path) + "gzip stream ends early: the compressed data stops at byte offset 23 "
-                                             "before the end of the gzip stream (truncated .gz file?)");
+    CHECK(idx_error(path) == idx_prefix(path) + "gzip stream ends early: the compressed data stops at byte offset 23 "
+                                                "before the end of the gzip stream (truncated .gz file?)");
   }
   SECTION("stream cut inside the trailer") {
     write_file(path, Bytes(gz.begin(), gz.begin() + 60));
-    CHECK(read_error(path) == prefix(path) + "gzip stream ends early: the compressed data stops at byte offset 60 "
-                                             "before the end of the gzip stream (truncated .gz file?)");
+    CHECK(idx_error(path) == idx_prefix(path) + "gzip stream ends early: the compressed data stops at byte offset 60 "
+                                                "before the end of the gzip stream (truncated .gz file?)");
   }
   SECTION("stray bytes after the gzip stream") {
     Bytes bad = gz;
     bad.insert(bad.end(), {0x00, 0x00, 0x00});
     write_file(path, bad);
-    CHECK(read_error(path) == prefix(path) + "unexpected data after the end of the gzip stream at compressed byte offset 63");
+    CHECK(idx_error(path) == idx_prefix(path) + "unexpected data after the end of the gzip stream at compressed byte offset 63");
   }
 }
 
 TEST_CASE("read_idx rejects missing files and directories", "[datasets]") {
   TempDir dir;
-  CHECK(read_error(dir / "missing") == prefix(dir / "missing") + "no such file");
+  CHECK(idx_error(dir / "missing") == idx_prefix(dir / "missing") + "no such file");
   std::filesystem::create_directory(dir / "folder");
-  CHECK(read_error(dir / "folder") == prefix(dir / "folder") + "is a directory, expected an IDX file");
+  CHECK(idx_error(dir / "folder") == idx_prefix(dir / "folder") + "is a directory, expected an IDX file");
 }

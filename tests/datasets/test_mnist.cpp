@@ -5,11 +5,11 @@
 #include <numeric>
 #include <tapegrad/tapegrad.hpp>
 
-#include "test_datasets_files.hpp"
+#include "../support/files.hpp"
 
 namespace tg = tapegrad;
 namespace ds = tapegrad::datasets;
-using namespace test_datasets;
+using namespace support;
 using Mode = ds::MNIST::Mode;
 
 namespace {
@@ -24,18 +24,6 @@ std::array<int, 10> class_counts(const ds::MNIST& mnist) {
 
 std::int64_t pixel_sum(const ds::MNIST& mnist) {
   return std::accumulate(mnist.images().begin(), mnist.images().end(), std::int64_t{0});
-}
-
-// Writes an MNIST-format pair of files (raw or gzip) for `mode` into `dir`.
-void write_mnist(const std::filesystem::path& dir, const std::string& prefix, const Bytes& images, const Bytes& labels,
-                 bool gzip) {
-  const std::string suffix = gzip ? ".gz" : "";
-  write_file(dir / (prefix + "-images-idx3-ubyte" + suffix), gzip ? gzip_stored(images) : images);
-  write_file(dir / (prefix + "-labels-idx1-ubyte" + suffix), gzip ? gzip_stored(labels) : labels);
-}
-
-std::string mnist_error(const std::filesystem::path& root, Mode mode = Mode::kTrain) {
-  return runtime_error_of([&] { ds::MNIST(root, mode); });
 }
 
 }  // namespace

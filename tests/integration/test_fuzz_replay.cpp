@@ -38,20 +38,20 @@ ReplayCounts replay(const std::string& target, Entry entry) {
 }  // namespace
 
 // The seeds alone hold 8 valid files and 3 truncated ones per target, so both outcomes must occur.
-TEST_CASE("fuzz corpus replay: idx (raw and gzip IDX files)", "[datasets][fuzz]") {
+TEST_CASE("fuzz corpus replay: idx (raw and gzip IDX files)", "[integration][fuzz]") {
   const ReplayCounts counts = replay("idx", tapegrad::fuzz::fuzz_idx);
   CHECK(counts.parsed >= 8);
   CHECK(counts.rejected >= 3);
 }
 
-TEST_CASE("fuzz corpus replay: idx_gzip (IDX data through a valid gzip stream)", "[datasets][fuzz]") {
+TEST_CASE("fuzz corpus replay: idx_gzip (IDX data through a valid gzip stream)", "[integration][fuzz]") {
   const ReplayCounts counts = replay("idx_gzip", tapegrad::fuzz::fuzz_idx_gzip);
   CHECK(counts.parsed >= 8);
   CHECK(counts.rejected >= 3);
 }
 
 // The seeds hold 11 checkpoints that load (4 as saved, 7 laid out differently) and 7 rejected ones.
-TEST_CASE("fuzz corpus replay: checkpoint (safetensors files loaded into a fixed module)", "[checkpoint][fuzz]") {
+TEST_CASE("fuzz corpus replay: checkpoint (safetensors files loaded into a fixed module)", "[integration][fuzz]") {
   const ReplayCounts counts = replay("checkpoint", tapegrad::fuzz::fuzz_checkpoint);
   CHECK(counts.parsed >= 11);
   CHECK(counts.rejected >= 7);

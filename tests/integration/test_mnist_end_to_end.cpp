@@ -58,7 +58,7 @@ std::vector<double> read_numbers(std::istream& in) {
 
 }  // namespace
 
-TEST_CASE("seed network: 20 SGD-momentum steps match PyTorch 1.13", "[e2e]") {
+TEST_CASE("seed network: 20 SGD-momentum steps match PyTorch 1.13", "[integration][e2e]") {
   std::ifstream fixture(std::string(TAPEGRAD_SOURCE_DIR) + "/tests/fixtures/mnist_sgd_20_steps.txt");
   REQUIRE(fixture);
   while (fixture.peek() == '#') fixture.ignore(1 << 20, '\n');
@@ -97,7 +97,7 @@ TEST_CASE("seed network: 20 SGD-momentum steps match PyTorch 1.13", "[e2e]") {
   }
 }
 
-TEST_CASE("seed network: two epochs on the 10,000-digit subset reach 90% test accuracy", "[e2e]") {
+TEST_CASE("seed network: two epochs on the 10,000-digit subset reach 90% test accuracy", "[integration][e2e]") {
   tg::manual_seed(7);
   auto train = std::make_shared<ds::MNIST>(kMnist, ds::MNIST::Mode::kTrain);
   auto test = std::make_shared<ds::MNIST>(kMnist, ds::MNIST::Mode::kTest);

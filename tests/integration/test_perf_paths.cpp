@@ -93,7 +93,7 @@ std::size_t count_mismatches(const std::vector<float>& got, const std::vector<fl
 
 }  // namespace
 
-TEST_CASE("SGD's multi-threaded update equals a serial loop bit for bit", "[perf-paths]") {
+TEST_CASE("SGD's multi-threaded update equals a serial loop bit for bit", "[integration][perf-paths]") {
   const NumThreads two_threads(2);  // a team of two even where the default is one thread
   // Powers of two: every product is exact, so only the additions round and the result does not
   // depend on whether the compiler fuses a multiply and an add (GCC does with -march=native, in the
@@ -113,7 +113,7 @@ TEST_CASE("SGD's multi-threaded update equals a serial loop bit for bit", "[perf
   }
 }
 
-TEST_CASE("SGD's update with any scalars is the same on one thread and on two", "[perf-paths]") {
+TEST_CASE("SGD's update with any scalars is the same on one thread and on two", "[integration][perf-paths]") {
   const SgdSettings s{0.01, 0.9, 0.1, 1e-4, false, false};
   Trajectory one, two;
   {
@@ -133,7 +133,7 @@ TEST_CASE("SGD's update with any scalars is the same on one thread and on two", 
 }
 
 TEST_CASE("linear() above the parallel GEMM threshold matches a float64 reference, forward and backward",
-          "[perf-paths]") {
+          "[integration][perf-paths]") {
   const NumThreads two_threads(2);
   // 97 x 333 x 201 = 6.5M multiply-adds for each of y, dX and dW: all three GEMMs (N·T, N·N, T·N)
   // take the multi-threaded path. Odd sizes, so every kernel's edge handling runs too.
@@ -187,7 +187,7 @@ TEST_CASE("linear() above the parallel GEMM threshold matches a float64 referenc
         [&](std::int64_t, std::int64_t o, std::int64_t n) { return at(gs, out, n, o); });
 }
 
-TEST_CASE("a GEMM leaves the caller's thread count as it was, above and below the threshold", "[perf-paths]") {
+TEST_CASE("a GEMM leaves the caller's thread count as it was, above and below the threshold", "[integration][perf-paths]") {
   const auto product = [](std::int64_t m, std::int64_t k, std::int64_t n) {
     return tg::to_vector<float>(tg::matmul(tg::ones({m, k}), tg::ones({k, n})));
   };
@@ -203,7 +203,7 @@ TEST_CASE("a GEMM leaves the caller's thread count as it was, above and below th
   }
 }
 
-TEST_CASE("large buffers freed and reallocated never alias a live tensor", "[perf-paths]") {
+TEST_CASE("large buffers freed and reallocated never alias a live tensor", "[integration][perf-paths]") {
   constexpr std::int64_t n = 64 * 1024;  // 256 KiB of float32: cached when freed
   const auto all_equal = [](const tg::Tensor& t, float v) {
     const auto values = tg::to_vector<float>(t);

@@ -4,24 +4,18 @@
 #include <cmath>
 #include <limits>
 
-#include "test_nn_util.hpp"
+#include <tapegrad/nn/nn.hpp>
 
-namespace tg = tapegrad;
+#include "../support/helpers.hpp"
+
+using namespace support;
 namespace nn = tapegrad::nn;
 namespace F = tapegrad::nn::functional;
-using nn_test::check_close;
-using nn_test::check_gradients;
 
 namespace {
 
 const tg::Dtype kBothDtypes[] = {tg::kFloat32, tg::kFloat64};
 const tg::Reduction kReductions[] = {tg::kNone, tg::kMean, tg::kSum};
-
-tg::Tensor values(const std::vector<double>& v, const tg::Shape& shape, tg::Dtype dtype) {
-  return tg::from_vector(v, shape, dtype).requires_grad_();
-}
-
-void backward_of(const tg::Tensor& loss) { (loss.dim() == 0 ? loss : tg::sum(loss)).backward(); }
 
 const std::vector<double> kProbs{0.9, 0.2, 0.5, 0.3, 0.99, 0.01};
 const std::vector<double> kTargets{1, 0, 1, 0, 1, 0.5};
@@ -32,34 +26,34 @@ const std::vector<double> kLogits{2, -1, 0, -3, 4, 0.5};
 TEST_CASE("binary_cross_entropy reference values", "[nn]") {
   for (auto dtype : kBothDtypes) {
     INFO(tg::dtype_name(dtype));
-    auto p = values(kProbs, {2, 3}, dtype);
+    auto p = leaf_from(kProbs, {2, 3}, dtype);
     auto loss = nn::BCELoss()(p, tg::from_vector(kTargets, {2, 3}, dtype));
-    check_close(loss, 0.6159977980408352);
+    check_reference(loss, 0.6159977980408352);
     loss.backward();
-    check_close(p.grad(), {-0.1851851851851852, 0.2083333333333333, -0.3333333333333333, 0.2380952380952381,
-                           -0.16835016835016833, -8.249158249158247});
+    check_reference(p.grad(), {-0.1851851851851852, 0.2083333333333333, -0.3333333333333333, 0.2380952380952381,
+                               -0.16835016835016833, -8.249158249158247});
 
     // weight (3) broadcast over the rows; sum; gradient w.r.t. the target too
-    auto pw = values(kProbs, {2, 3}, dtype);
-    auto y = values(kTargets, {2, 3}, dtype);
+    auto pw = leaf_from(kProbs, {2, 3}, dtype);
+    auto y = leaf_from(kTargets, {2, 3}, dtype);
     auto lw = F::binary_cross_entropy(
         pw, y, F::BinaryCrossEntropyFuncOptions().weight(tg::tensor({1, 2, 0.5}, dtype)).reduction(tg::kSum));
-    check_close(lw, 2.428801954672352);
+    check_reference(lw, 2.428801954672352);
     lw.backward();
-    check_close(pw.grad(), {-1.1111111111111112, 2.4999999999999996, -1.0, 1.4285714285714286, -2.02020202020202,
-                            -24.747474747474744});
-    check_close(y.grad(), {-2.1972245773362196, 2.772588722239781, 0.0, 0.8472978603872037, -9.19023970026918,
-                           2.297559925067295});
+    check_reference(pw.grad(), {-1.1111111111111112, 2.4999999999999996, -1.0, 1.4285714285714286, -2.02020202020202,
+                                -24.747474747474744});
+    check_reference(y.grad(), {-2.1972245773362196, 2.772588722239781, 0.0, 0.8472978603872037, -9.19023970026918,
+                               2.297559925067295});
   }
 }
 
 TEST_CASE("binary_cross_entropy clamps log at -100", "[nn]") {
-  auto x = values({0.0, 1e-50, 0.5, 1.0}, {4}, tg::kFloat64);
-  auto y = values({0.5, 0.5, 0.5, 0.5}, {4}, tg::kFloat64);
+  auto x = leaf_from({0.0, 1e-50, 0.5, 1.0}, {4}, tg::kFloat64);
+  auto y = leaf_from({0.5, 0.5, 0.5, 0.5}, {4}, tg::kFloat64);
   auto loss = F::binary_cross_entropy(x, y, F::BCEFuncOptions().reduction(tg::kNone));
-  check_close(loss, {50, 50, 0.6931471805599453, 50});
+  check_reference(loss, {50, 50, 0.6931471805599453, 50});
   backward_of(loss);
-  check_close(x.grad(), {-5e11, -5e11, 0, 5e11});  // (x - y) / max(x(1-x), 1e-12)
+  check_reference(x.grad(), {-5e11, -5e11, 0, 5e11});  // (x - y) / max(x(1-x), 1e-12)
   // d/dy = -logit(x) as PyTorch: unclamped, so infinite at 0 and 1
   const auto dy = tg::to_vector<double>(y.grad());
   CHECK(dy[0] == std::numeric_limits<double>::infinity());
@@ -71,42 +65,42 @@ TEST_CASE("binary_cross_entropy clamps log at -100", "[nn]") {
 TEST_CASE("binary_cross_entropy_with_logits reference values", "[nn]") {
   for (auto dtype : kBothDtypes) {
     INFO(tg::dtype_name(dtype));
-    auto x = values(kLogits, {2, 3}, dtype);
+    auto x = leaf_from(kLogits, {2, 3}, dtype);
     auto loss = nn::BCEWithLogitsLoss()(x, tg::from_vector(kTargets, {2, 3}, dtype));
-    check_close(loss, 0.32069185713213316);
+    check_reference(loss, 0.32069185713213316);
     loss.backward();
-    check_close(x.grad(), {-0.01986715367035295, 0.04482357022833252, -0.08333333333333333, 0.00790431219626113,
-                           -0.0029977016603485915, 0.020409888533642433});
+    check_reference(x.grad(), {-0.01986715367035295, 0.04482357022833252, -0.08333333333333333, 0.00790431219626113,
+                               -0.0029977016603485915, 0.020409888533642433});
 
-    auto xp = values(kLogits, {2, 3}, dtype);
-    auto yp = values(kTargets, {2, 3}, dtype);
+    auto xp = leaf_from(kLogits, {2, 3}, dtype);
+    auto yp = leaf_from(kTargets, {2, 3}, dtype);
     auto lp = nn::BCEWithLogitsLoss(nn::BCEWithLogitsLossOptions().pos_weight(tg::tensor({3, 1, 0.5}, dtype)))(xp, yp);
-    check_close(lp, 0.28548572142562423);
+    check_reference(lp, 0.28548572142562423);
     lp.backward();
-    check_close(xp.grad(), {-0.05960146101105882, 0.04482357022833252, -0.041666666666666664, 0.00790431219626113,
-                            -0.0029977016603485915, 0.03614074973356516});
-    check_close(yp.grad(), {-0.29102399631900916, 0.16666666666666666, -0.057762265046662105, 1.516195783857914,
-                            -0.6666666666666666, -0.12283974868167556});
+    check_reference(xp.grad(), {-0.05960146101105882, 0.04482357022833252, -0.041666666666666664, 0.00790431219626113,
+                                -0.0029977016603485915, 0.03614074973356516});
+    check_reference(yp.grad(), {-0.29102399631900916, 0.16666666666666666, -0.057762265046662105, 1.516195783857914,
+                                -0.6666666666666666, -0.12283974868167556});
 
     // weight (2, 1) broadcast along the columns, pos_weight (3) along the last dim, kNone
-    auto xw = values(kLogits, {2, 3}, dtype);
-    auto yw = values(kTargets, {2, 3}, dtype);
+    auto xw = leaf_from(kLogits, {2, 3}, dtype);
+    auto yw = leaf_from(kTargets, {2, 3}, dtype);
     auto lw = F::binary_cross_entropy_with_logits(xw, yw,
                                                   F::BinaryCrossEntropyWithLogitsFuncOptions()
                                                       .weight(tg::from_vector(std::vector<double>{2, 0.5}, {2, 1}, dtype))
                                                       .pos_weight(tg::tensor({3, 1, 0.5}, dtype))
                                                       .reduction(tg::kNone));
     CHECK(lw.shape() == tg::Shape{2, 3});
-    check_close(lw, {0.7615680662578357, 0.6265233750364456, 0.6931471805599453, 0.024293675786871027,
-                     0.00907496395890489, 0.30277886906754004});
+    check_reference(lw, {0.7615680662578357, 0.6265233750364456, 0.6931471805599453, 0.024293675786871027,
+                         0.00907496395890489, 0.30277886906754004});
     backward_of(lw);
-    check_close(xw.grad(), {-0.7152175321327059, 0.5378828427399902, -0.5, 0.02371293658878339, -0.008993104981045774,
-                            0.10842224920069549});
-    check_close(yw.grad(), {-3.49228795582811, 2.0, -0.6931471805599453, 4.548587351573742, -1.9999999999999998,
-                            -0.36851924604502667});
+    check_reference(xw.grad(), {-0.7152175321327059, 0.5378828427399902, -0.5, 0.02371293658878339, -0.008993104981045774,
+                                0.10842224920069549});
+    check_reference(yw.grad(), {-3.49228795582811, 2.0, -0.6931471805599453, 4.548587351573742, -1.9999999999999998,
+                                -0.36851924604502667});
 
     // logits ±100 and ±1000 on the wrong side: exact losses and gradients ±1
-    auto big = values({100, -100, 1000, -1000}, {4}, dtype);
+    auto big = leaf_from({100, -100, 1000, -1000}, {4}, dtype);
     auto lb = F::binary_cross_entropy_with_logits(big, tg::tensor({0, 1, 0, 1}, dtype),
                                                   F::BCEWithLogitsFuncOptions().reduction(tg::kNone));
     CHECK(tg::to_vector<double>(lb) == std::vector<double>{100, 100, 1000, 1000});
@@ -133,25 +127,25 @@ TEST_CASE("the saturation trap: sigmoid + BCE vs BCEWithLogits at logit 20 in fl
 TEST_CASE("mse_loss reference values", "[nn]") {
   for (auto dtype : kBothDtypes) {
     INFO(tg::dtype_name(dtype));
-    auto a = values({1, 2, 3, 4}, {2, 2}, dtype);
-    auto b = values({1.5, 1, 3, 2}, {2, 2}, dtype);
+    auto a = leaf_from({1, 2, 3, 4}, {2, 2}, dtype);
+    auto b = leaf_from({1.5, 1, 3, 2}, {2, 2}, dtype);
     auto loss = nn::MSELoss()(a, b);
-    check_close(loss, 1.3125);
+    check_reference(loss, 1.3125);
     loss.backward();
-    check_close(a.grad(), {-0.25, 0.5, 0, 1});
-    check_close(b.grad(), {0.25, -0.5, 0, -1});
+    check_reference(a.grad(), {-0.25, 0.5, 0, 1});
+    check_reference(b.grad(), {0.25, -0.5, 0, -1});
 
-    auto a2 = values({1, 2, 3, 4}, {2, 2}, dtype);
-    auto b2 = values({1.5, 1, 3, 2}, {2, 2}, dtype);
+    auto a2 = leaf_from({1, 2, 3, 4}, {2, 2}, dtype);
+    auto b2 = leaf_from({1.5, 1, 3, 2}, {2, 2}, dtype);
     auto sum = nn::MSELoss(tg::kSum)(a2, b2);
-    check_close(sum, 5.25);
+    check_reference(sum, 5.25);
     sum.backward();
-    check_close(a2.grad(), {-1, 2, 0, 4});
-    check_close(b2.grad(), {1, -2, 0, -4});
+    check_reference(a2.grad(), {-1, 2, 0, 4});
+    check_reference(b2.grad(), {1, -2, 0, -4});
 
     auto none = F::mse_loss(a, b, F::MSELossFuncOptions().reduction(tg::kNone));
     CHECK(none.shape() == tg::Shape{2, 2});
-    check_close(none, {0.25, 1, 0, 4});
+    check_reference(none, {0.25, 1, 0, 4});
   }
 }
 
@@ -222,17 +216,17 @@ TEST_CASE("gradcheck: BCE, BCEWithLogits and MSE w.r.t. input and target", "[nn]
       INFO(tg::reduction_name(reduction) << (weighted ? " weighted" : ""));
       const tg::Tensor w = weighted ? tg::tensor({0.5, 2, 1.5, 0.25}, tg::kFloat64) : tg::Tensor();
       const tg::Tensor pw = weighted ? tg::from_vector(std::vector<double>{3, 0.5, 1.2}, {3, 1}) : tg::Tensor();
-      check_gradients([&](const std::vector<tg::Tensor>& in) {
+      gradcheck_ok([&](const std::vector<tg::Tensor>& in) {
         return F::binary_cross_entropy(in[0], in[1], F::BCEFuncOptions().weight(w).reduction(reduction));
       }, {p, y});
-      check_gradients([&](const std::vector<tg::Tensor>& in) {
+      gradcheck_ok([&](const std::vector<tg::Tensor>& in) {
         return F::binary_cross_entropy_with_logits(
             in[0], in[1], F::BCEWithLogitsFuncOptions().weight(w).pos_weight(pw).reduction(reduction));
       }, {logits, y});
     }
   for (auto reduction : kReductions) {
     INFO(tg::reduction_name(reduction));
-    check_gradients([&](const std::vector<tg::Tensor>& in) {
+    gradcheck_ok([&](const std::vector<tg::Tensor>& in) {
       return F::mse_loss(in[0], in[1], F::MSELossFuncOptions().reduction(reduction));
     }, {other, y});
   }
@@ -247,5 +241,5 @@ TEST_CASE("BCEWithLogitsLoss converts weight and pos_weight with to()", "[nn]") 
   CHECK(criterion.options.pos_weight().dtype() == tg::kFloat64);
   auto x = tg::from_vector(kLogits, {2, 3}, tg::kFloat64);
   auto loss = criterion(x, tg::from_vector(kTargets, {2, 3}, tg::kFloat64));
-  check_close(loss, 0.28548572142562423 * 6);
+  check_reference(loss, 0.28548572142562423 * 6);
 }

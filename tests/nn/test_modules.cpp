@@ -4,12 +4,12 @@
 #include <string>
 #include <type_traits>
 
-#include "test_nn_util.hpp"
+#include <tapegrad/nn/nn.hpp>
 
-namespace tg = tapegrad;
+#include "../support/helpers.hpp"
+
+using namespace support;
 namespace nn = tapegrad::nn;
-using nn_test::check_close;
-using nn_test::check_gradients;
 
 namespace {
 
@@ -33,11 +33,11 @@ TEST_CASE("Linear matches the reference values and gradients", "[nn]") {
     nn::Linear lin = reference_linear(dtype);
     auto x = tg::tensor({{1, 2, 3}, {-1, 0.5, 2}}, dtype).requires_grad_();
     auto y = lin(x);
-    check_close(y, {0.61, -0.42, 0.41, -1.37});
+    check_reference(y, {0.61, -0.42, 0.41, -1.37});
     y.backward(tg::tensor({{1, -1}, {0.5, 2}}, dtype));
-    check_close(x.grad(), {-0.3, -0.7, 0.9, 0.85, 0.9, -1.05});
-    check_close(lin.weight.grad(), {0.5, 2.25, 4, -3, -1, 1});
-    check_close(lin.bias.grad(), {1.5, 1});
+    check_reference(x.grad(), {-0.3, -0.7, 0.9, 0.85, 0.9, -1.05});
+    check_reference(lin.weight.grad(), {0.5, 2.25, 4, -3, -1, 1});
+    check_reference(lin.bias.grad(), {1.5, 1});
   }
 }
 
@@ -46,7 +46,7 @@ TEST_CASE("Linear takes 1-D, (*, in) and empty-batch inputs", "[nn]") {
   SECTION("1-D input gives a 1-D output") {
     auto y = lin(tg::tensor({1, 2, 3}, tg::kFloat64));
     CHECK(y.shape() == tg::Shape{2});
-    check_close(y, {0.61, -0.42});
+    check_reference(y, {0.61, -0.42});
   }
   SECTION("leading dims are kept") {
     auto y = lin(tg::zeros({2, 4, 3}, tg::kFloat64));
@@ -58,8 +58,8 @@ TEST_CASE("Linear takes 1-D, (*, in) and empty-batch inputs", "[nn]") {
     CHECK(y.shape() == tg::Shape{0, 2});
     tg::sum(y).backward();
     CHECK(x.grad().shape() == tg::Shape{0, 3});
-    CHECK(nn_test::all_zero(lin.weight.grad()));
-    CHECK(nn_test::all_zero(lin.bias.grad()));
+    CHECK(all_zero(lin.weight.grad()));
+    CHECK(all_zero(lin.bias.grad()));
   }
   SECTION("a wrong feature count names both shapes") {
     CHECK_THROWS_WITH(lin(tg::zeros({2, 4}, tg::kFloat64)), "mat1 and mat2 shapes cannot be multiplied (2x4 and 3x2)");
@@ -108,9 +108,9 @@ TEST_CASE("ReLU, Softmax and LogSoftmax match the reference values", "[nn]") {
     INFO(tg::dtype_name(dtype));
     auto x = tg::tensor({-1, 0, 0.5, 2}, dtype).requires_grad_();
     auto y = nn::ReLU()(x);
-    check_close(y, {0, 0, 0.5, 2});
+    check_reference(y, {0, 0, 0.5, 2});
     y.backward(tg::tensor({1, 2, 3, 4}, dtype));
-    check_close(x.grad(), {0, 0, 3, 4});  // gradient 0 at exactly 0
+    check_reference(x.grad(), {0, 0, 3, 4});  // gradient 0 at exactly 0
 
     // The spec's values, at full precision (PyTorch 1.13, float64).
     const std::vector<double> softmax_row{0.09003057317038045, 0.2447284710547976, 0.6652409557748218};
@@ -122,19 +122,19 @@ TEST_CASE("ReLU, Softmax and LogSoftmax match the reference values", "[nn]") {
       auto s = nn::Softmax(dim)(xs);
       std::vector<double> both(softmax_row);
       both.insert(both.end(), softmax_row.begin(), softmax_row.end());
-      check_close(s, both);
+      check_reference(s, both);
       s.backward(g);
-      check_close(xs.grad(), {-0.005368491552911496, -0.08801161435095449, 0.09338010590386599, 0.10085455907731554,
-                              0.15178687972971724, -0.2526414388070328});
+      check_reference(xs.grad(), {-0.005368491552911496, -0.08801161435095449, 0.09338010590386599, 0.10085455907731554,
+                                  0.15178687972971724, -0.2526414388070328});
 
       auto xl = tg::tensor({{1, 2, 3}, {-1, 0, 1}}, dtype).requires_grad_();
       auto l = nn::LogSoftmax(dim)(xl);
       both.assign(log_softmax_row.begin(), log_softmax_row.end());
       both.insert(both.end(), log_softmax_row.begin(), log_softmax_row.end());
-      check_close(l, both);
+      check_reference(l, both);
       l.backward(g);
-      check_close(xl.grad(), {0.08199388536592392, -0.24894569421095952, 0.16695180884503563, 0.9099694268296196,
-                              0.25527152894520233, -1.1652409557748218});
+      check_reference(xl.grad(), {0.08199388536592392, -0.24894569421095952, 0.16695180884503563, 0.9099694268296196,
+                                  0.25527152894520233, -1.1652409557748218});
     }
   }
 }
@@ -143,9 +143,9 @@ TEST_CASE("Softmax stays finite for large logits and rejects an out-of-range dim
   for (auto dtype : {tg::kFloat32, tg::kFloat64}) {
     INFO(tg::dtype_name(dtype));
     auto y = nn::Softmax(0)(tg::tensor({1000, 1001, 1002}, dtype));
-    check_close(y, {0.09003057317038045, 0.2447284710547976, 0.6652409557748218});
+    check_reference(y, {0.09003057317038045, 0.2447284710547976, 0.6652409557748218});
     auto log_y = nn::LogSoftmax(0)(tg::tensor({1000, 1001, 1002}, dtype));
-    check_close(log_y, {-2.40760596444438, -1.40760596444438, -0.40760596444438});
+    check_reference(log_y, {-2.40760596444438, -1.40760596444438, -0.40760596444438});
   }
   CHECK_THROWS_WITH(nn::Softmax(2)(tg::zeros({2, 3})),
                     "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
@@ -154,28 +154,28 @@ TEST_CASE("Softmax stays finite for large logits and rejects an out-of-range dim
 }
 
 TEST_CASE("gradcheck: every module w.r.t. its input and parameters", "[nn]") {
-  auto x = nn_test::leaf({0.3, -1.2, 0.7, 2.0, -0.4, 0.9, -1.5, 0.25, 1.1, -0.8, 0.6, -0.05}, {4, 3});
+  auto x = leaf_from({0.3, -1.2, 0.7, 2.0, -0.4, 0.9, -1.5, 0.25, 1.1, -0.8, 0.6, -0.05}, {4, 3});
   SECTION("Linear") {
     nn::Linear lin(3, 2);
     lin.to(tg::kFloat64);
-    check_gradients([&](const std::vector<tg::Tensor>& in) { return lin(in[0]); }, {x, lin.weight, lin.bias});
+    gradcheck_ok([&](const std::vector<tg::Tensor>& in) { return lin(in[0]); }, {x, lin.weight, lin.bias});
   }
   SECTION("Linear on a 1-D input") {
     nn::Linear lin(3, 2);
     lin.to(tg::kFloat64);
-    check_gradients([&](const std::vector<tg::Tensor>& in) { return lin(in[0]); },
-                    {nn_test::leaf({0.5, -1, 2}, {3}), lin.weight, lin.bias});
+    gradcheck_ok([&](const std::vector<tg::Tensor>& in) { return lin(in[0]); },
+                 {leaf_from({0.5, -1, 2}, {3}), lin.weight, lin.bias});
   }
   SECTION("ReLU away from the kink") {
-    check_gradients([](const std::vector<tg::Tensor>& in) { return nn::ReLU()(in[0]); }, {x});
+    gradcheck_ok([](const std::vector<tg::Tensor>& in) { return nn::ReLU()(in[0]); }, {x});
   }
-  SECTION("Sigmoid") { check_gradients([](const std::vector<tg::Tensor>& in) { return nn::Sigmoid()(in[0]); }, {x}); }
-  SECTION("Tanh") { check_gradients([](const std::vector<tg::Tensor>& in) { return nn::Tanh()(in[0]); }, {x}); }
+  SECTION("Sigmoid") { gradcheck_ok([](const std::vector<tg::Tensor>& in) { return nn::Sigmoid()(in[0]); }, {x}); }
+  SECTION("Tanh") { gradcheck_ok([](const std::vector<tg::Tensor>& in) { return nn::Tanh()(in[0]); }, {x}); }
   SECTION("Softmax and LogSoftmax along every dim") {
     for (std::int64_t dim : {0, 1, -1}) {
       INFO("dim " << dim);
-      check_gradients([dim](const std::vector<tg::Tensor>& in) { return nn::Softmax(dim)(in[0]); }, {x});
-      check_gradients([dim](const std::vector<tg::Tensor>& in) { return nn::LogSoftmax(dim)(in[0]); }, {x});
+      gradcheck_ok([dim](const std::vector<tg::Tensor>& in) { return nn::Softmax(dim)(in[0]); }, {x});
+      gradcheck_ok([dim](const std::vector<tg::Tensor>& in) { return nn::LogSoftmax(dim)(in[0]); }, {x});
     }
   }
   SECTION("Sequential") {
@@ -184,7 +184,7 @@ TEST_CASE("gradcheck: every module w.r.t. its input and parameters", "[nn]") {
     model.to(tg::kFloat64);
     std::vector<tg::Tensor> inputs{x};
     for (const auto& p : model.parameters()) inputs.push_back(p);
-    check_gradients([&](const std::vector<tg::Tensor>& in) { return model(in[0]); }, inputs);
+    gradcheck_ok([&](const std::vector<tg::Tensor>& in) { return model(in[0]); }, inputs);
   }
 }
 
@@ -200,7 +200,7 @@ TEST_CASE("Sequential: order, names, indexing, train/eval, printing", "[nn]") {
   auto x = tg::tensor({{1, -2, 3, 0.5}, {0, 1, -1, 2}});
   auto& first = model.at<nn::Linear>(0);
   auto& last = model.at<nn::Linear>(2);
-  nn_test::check_close(model(x), tg::to_vector<double>(last(tg::relu(first(x)))));
+  check_reference(model(x), tg::to_vector<double>(last(tg::relu(first(x)))));
   CHECK_THROWS_AS(model.at<nn::Linear>(1), std::invalid_argument);
   CHECK_THROWS_AS(model[3], std::out_of_range);
 
@@ -265,9 +265,17 @@ TEST_CASE("Module::to(kFloat64) converts parameters in place and zero_grad clear
   loss.backward();
   CHECK(handles[0].grad().dtype() == tg::kFloat64);
   model.zero_grad(false);
-  CHECK(nn_test::all_zero(handles[0].grad()));
+  CHECK(all_zero(handles[0].grad()));
   model.zero_grad();
   CHECK_FALSE(handles[0].grad().defined());
+}
+
+TEST_CASE("Module::to between forward and backward fails the backward cleanly", "[nn]") {
+  nn::Linear lin(3, 2);
+  tg::Tensor loss = tg::sum(lin(tg::ones({4, 3})));
+  lin.to(tg::kFloat64);
+  CHECK_THROWS_WITH(loss.backward(), Catch::Contains("replaced") || Catch::Contains("set_data"));
+  CHECK_FALSE(lin.weight.grad().defined());  // no float32 gradient left on a float64 weight
 }
 
 TEST_CASE("the design.md hello world: Sequential + CrossEntropyLoss train by plain SGD", "[nn]") {
