@@ -118,6 +118,8 @@ inline std::string to_string(const tg::Tensor& t) {
 
 using Inputs = std::vector<tg::Tensor>;  // what a gradcheck function takes
 
+inline constexpr tg::Dtype kFloatDtypes[] = {tg::kFloat32, tg::kFloat64};
+
 // A float64 leaf requiring grad with values drawn from U[low, high).
 inline tg::Tensor leaf(const tg::Shape& shape, double low = -1.0, double high = 1.0, tg::Dtype dtype = tg::kFloat64) {
   return tg::uniform(shape, low, high, dtype).requires_grad_();
