@@ -1,5 +1,5 @@
 // Entry function of the checkpoint fuzz target, shared by the libFuzzer binary (fuzz/) and the corpus
-// replay in the ordinary test suite (tests/test_fuzz_replay.cpp), which needs no clang.
+// replay in the ordinary test suite (tests/integration/test_fuzz_replay.cpp), which needs no clang.
 #pragma once
 
 #include <cstdint>

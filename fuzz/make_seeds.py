@@ -4,7 +4,7 @@
 IDX: tiny valid IDX files of every dtype (raw, and for the `idx` target also gzip, one and two
 members), plus truncated ones. The `idx_gzip` target compresses its input itself, so its seeds are raw.
 Checkpoint: safetensors files for the module fuzz/checkpoint_fuzz_entry.hpp loads into, byte for byte
-as tapegrad::save writes them (tests/test_checkpoint_fuzz_regressions.cpp checks that), the same
+as tapegrad::save writes them (tests/checkpoint/test_fuzz_regressions.cpp checks that), the same
 data laid out differently (no metadata, other key and data order, padding, indentation), and a few
 rejected files. Deterministic: gzip mtime 0, so rerunning gives the same bytes."""
 import gzip

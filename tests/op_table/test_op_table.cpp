@@ -25,7 +25,7 @@ std::string label(const OpTableEntry& e) { return e.variant.empty() ? e.op : e.o
 
 }  // namespace
 
-TEST_CASE("op table: every op of core/op_list.hpp has an entry", "[core][op_table]") {
+TEST_CASE("op table: every op of core/op_list.hpp has an entry", "[op_table]") {
   const auto missing = ops_without_entry(listed_ops(), op_table());
   std::string names;
   for (const auto& m : missing) names += " " + m;
@@ -33,7 +33,7 @@ TEST_CASE("op table: every op of core/op_list.hpp has an entry", "[core][op_tabl
   CHECK(missing.empty());
 }
 
-TEST_CASE("op table: the completeness check names an op that has no entry", "[core][op_table]") {
+TEST_CASE("op table: the completeness check names an op that has no entry", "[op_table]") {
   // An op added to the list without a table entry...
   auto listed = listed_ops();
   listed.push_back("made_up_op");
@@ -45,7 +45,7 @@ TEST_CASE("op table: the completeness check names an op that has no entry", "[co
   CHECK(ops_without_entry(listed_ops(), without_relu) == std::vector<std::string>{"relu"});
 }
 
-TEST_CASE("op table: each entry of a listed op records that op on the tape", "[core][op_table]") {
+TEST_CASE("op table: each entry of a listed op records that op on the tape", "[op_table]") {
   for (std::size_t i = 0; i < op_table().size(); ++i) {
     const OpTableEntry& e = op_table()[i];
     if (!is_listed(e.op)) continue;  // composed ops record their parts
@@ -60,7 +60,7 @@ TEST_CASE("op table: each entry of a listed op records that op on the tape", "[c
   }
 }
 
-TEST_CASE("op table: gradcheck passes for every entry (float64)", "[core][op_table]") {
+TEST_CASE("op table: gradcheck passes for every entry (float64)", "[op_table]") {
   for (std::size_t i = 0; i < op_table().size(); ++i) {
     const OpTableEntry& e = op_table()[i];
     DYNAMIC_SECTION(label(e)) {

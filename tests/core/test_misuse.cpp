@@ -1,0 +1,72 @@
+// Misuse of the core API gets a clear exception, never a crash or a silently wrong value: tensors
+// replaced behind autograd's back, shapes whose size overflows, int64 tensors where floats are
+// needed, in-place changes autograd cannot record. (Misuse of backward itself is in test_autograd.cpp.)
+#include <catch2/catch.hpp>
+#include <tapegrad/tapegrad.hpp>
+
+namespace tg = tapegrad;
+using Catch::Contains;
+
+TEST_CASE("a parameter replaced by set_data after the forward pass fails the backward cleanly", "[core][misuse]") {
+  tg::Tensor a = tg::ones({2, 3}).requires_grad_();
+  tg::Tensor b = tg::ones({3, 2});
+  tg::Tensor loss = tg::sum(tg::matmul(a, b));
+  {
+    tg::NoGradGuard no_grad;
+    a.set_data(tg::ones({2000, 3}));  // its saved value in mm now has another storage and shape
+  }
+  CHECK_THROWS_WITH(loss.backward(), Contains("replaced (set_data or Module::to)"));
+}
+
+TEST_CASE("a leaf replaced by set_data that no op saved is caught when its gradient arrives", "[core][misuse]") {
+  tg::Tensor a = tg::ones({2}).requires_grad_();
+  tg::Tensor loss = tg::sum(a + tg::ones({2}));  // add saves nothing
+  {
+    tg::NoGradGuard no_grad;
+    a.set_data(tg::ones({3}));
+  }
+  CHECK_THROWS_WITH(loss.backward(), Contains("for an input of shape [3]") && Contains("set_data"));
+  CHECK_FALSE(a.grad().defined());
+}
+
+TEST_CASE("shapes whose element count overflows are rejected before allocating", "[core][misuse]") {
+  const std::int64_t big = (std::int64_t{1} << 62) + 1;
+  CHECK_THROWS_WITH(tg::zeros({4, big}), Contains("more elements than fit in 64 bits"));
+  CHECK_THROWS_WITH(tg::zeros({std::int64_t{1} << 32, std::int64_t{1} << 32}), Contains("64 bits"));
+  CHECK_THROWS_WITH(tg::zeros({0, big, big}), Contains("64 bits"));  // strides would overflow too
+  CHECK_THROWS_WITH(tg::zeros({std::int64_t{1} << 61}), Contains("2^63 bytes"));  // float32 bytes overflow
+  CHECK_THROWS_WITH(tg::ones({4}).reshape({-1, big, big}), Contains("64 bits"));
+  CHECK_THROWS_WITH(tg::arange(0, 1e300, 1.0, tg::kFloat64), Contains("arange"));
+  CHECK(tg::zeros({0, 5}).numel() == 0);
+}
+
+TEST_CASE("int64 tensors: float-only ops, true division and fractional scalars are refused, not truncated",
+          "[core][misuse]") {
+  const tg::Tensor i = tg::tensor({3, 5}, tg::kInt64);
+  CHECK_THROWS_WITH(i / 2.0, Contains("floating point") && Contains("int64"));
+  CHECK_THROWS_WITH(i / i, Contains("int64"));
+  CHECK(tg::to_vector<double>(i.to(tg::kFloat64) / 2.0) == std::vector<double>{1.5, 2.5});
+  CHECK_THROWS_WITH(tg::softmax(tg::arange(4), 0), Contains("int64"));
+  // exp and requires_grad_ on int64: the exact messages are in test_ops_elementwise.cpp and test_tensor.cpp.
+  const tg::Tensor r = tg::arange(4);
+  CHECK_THROWS_WITH(tg::mul(r, 0.5), Contains("not an integer"));
+  CHECK(tg::to_vector<std::int64_t>(tg::mul(r, 2.0)) == std::vector<std::int64_t>{0, 2, 4, 6});
+}
+
+TEST_CASE("in-place ops on tensors autograd tracks are refused while grad mode is on", "[core][misuse]") {
+  tg::Tensor w = tg::tensor({1.0, 2.0}).requires_grad_();
+  CHECK_THROWS_WITH(w.fill_(0), Contains("a leaf tensor that requires grad is being used in an in-place operation"));
+  CHECK_THROWS_WITH(w.copy_(tg::zeros({2})), Contains("leaf tensor"));
+  CHECK_THROWS_WITH(tg::mul_(w, 2.0), Contains("leaf tensor"));
+  tg::Tensor y = w * 2.0;
+  // PyTorch would record these; tapegrad does not, so a silent wrong gradient is refused instead.
+  CHECK_THROWS_WITH(y.fill_(1), Contains("not recorded on the tape"));
+  CHECK_THROWS_WITH(tg::add_(y, tg::ones({2})), Contains("not recorded on the tape"));
+  {
+    tg::NoGradGuard no_grad;  // an optimizer-style update is fine
+    tg::mul_(w, 0.5);
+  }
+  CHECK(tg::to_vector<float>(w) == std::vector<float>{0.5f, 1.0f});
+  tg::Tensor plain = tg::ones({2});
+  CHECK_NOTHROW(plain.fill_(3));  // a tensor that does not require grad is free to change
+}
