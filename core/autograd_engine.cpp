@@ -257,8 +257,8 @@ class Sweep {
   [[noreturn]] static void second_backward(const Node& node) {
     throw std::runtime_error(
         "Trying to backward through the graph a second time (or directly access saved tensors after they have "
-        "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
-        "autograd::grad(). Specify retain_graph = true if you need to backward through the graph a second time (op '" +
+        "already been freed). Saved intermediate values of the graph are freed when you call .backward(). "
+        "Specify retain_graph = true if you need to backward through the graph a second time (op '" +
         node.name + "').");
   }
 

@@ -40,9 +40,10 @@ TEST_CASE("grad: bad input raises with PyTorch's messages", "[core][autograd]") 
                        Message("grad can be implicitly created only for scalar outputs"));
   CHECK_THROWS_MATCHES(ag::grad({y.sum()}, {constant}), std::runtime_error,
                        Message("One of the differentiated Tensors does not require grad"));
-  CHECK_THROWS_MATCHES(ag::grad({y.sum()}, {x, unused}), std::runtime_error,
-                       Contains("appears to not have been used in the graph. Set allow_unused = true"));
-  const auto g = ag::grad({y.sum()}, {x, unused}, {}, std::nullopt, false, true);
+  CHECK_THROWS_AS(ag::grad({(x * 3.0).sum()}, {x, unused}), std::runtime_error);
+  CHECK_THROWS_WITH(ag::grad({(x * 3.0).sum()}, {x, unused}),
+                    Contains("appears to not have been used in the graph. Set allow_unused = true"));
+  const auto g = ag::grad({(x * 3.0).sum()}, {x, unused}, {}, std::nullopt, false, true);
   CHECK(vals(g[0]) == std::vector<double>{3, 3});
   CHECK_FALSE(g[1].defined());
   CHECK_THROWS_MATCHES(ag::grad({constant.sum()}, {x}), std::runtime_error,
@@ -61,7 +62,8 @@ TEST_CASE("create_graph: second derivatives, Hessian-vector products, retain_gra
   tg::Tensor gx = x.grad();
   REQUIRE(gx.requires_grad());
   CHECK(vals(gx) == std::vector<double>{3, 12, 0.75});
-  const auto h = ag::grad({gx}, {x}, {tg::tensor({1.0, 1.0, 2.0}, tg::kFloat64)});
+  // retain_graph: gx's graph runs through y's entries, which y.backward() below needs again.
+  const auto h = ag::grad({gx}, {x}, {tg::tensor({1.0, 1.0, 2.0}, tg::kFloat64)}, true);
   CHECK(vals(h[0]) == std::vector<double>{6, -12, 6});
   // retain_graph defaulted to true: the first graph still backwards.
   x.set_grad({});
@@ -105,8 +107,9 @@ TEST_CASE("create_graph: a backward written with raw loops raises naming the op"
   };
   tg::Tensor x = leaf({1.0, 2.0});
   CHECK(vals(ag::grad({raw_square(x).sum()}, {x})[0]) == std::vector<double>{2, 4});  // first order is fine
-  CHECK_THROWS_MATCHES(ag::grad({raw_square(x).sum()}, {x}, {}, std::nullopt, true), std::runtime_error,
-                       Contains("the backward of 'raw_square' is not differentiable"));
+  CHECK_THROWS_AS(ag::grad({raw_square(x).sum()}, {x}, {}, std::nullopt, true), std::runtime_error);
+  CHECK_THROWS_WITH(ag::grad({raw_square(x).sum()}, {x}, {}, std::nullopt, true),
+                    Contains("the backward of 'raw_square' is not differentiable"));
   // Also deep in a graph, where the gradient reaching it already requires grad.
   CHECK_THROWS_WITH(ag::grad({tg::exp(raw_square(x)).sum()}, {x}, {}, std::nullopt, true), Contains("'raw_square'"));
 }
@@ -218,6 +221,6 @@ TEST_CASE("anomaly mode covers the recorded backward", "[core][autograd]") {
   tg::Tensor y = tg::sqrt(x).sum();
   ag::DetectAnomalyGuard anomaly;
   // d sqrt(x)/dx = 1 / (2 sqrt x) is inf at 0: under create_graph the division is recorded and caught.
-  CHECK_THROWS_MATCHES(ag::grad({y}, {x}, {}, std::nullopt, true), ag::AnomalyError,
-                       Contains("recorded by the create_graph backward of 'sqrt'"));
+  CHECK_THROWS_AS(ag::grad({y}, {x}, {}, std::nullopt, true), ag::AnomalyError);
+  CHECK_THROWS_WITH(ag::grad({y}, {x}, {}, std::nullopt, true), Contains("recorded by the create_graph backward of 'sqrt'"));
 }

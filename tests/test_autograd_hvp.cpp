@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include <tapegrad/tapegrad.hpp>
+
 #include "test_core_helpers.hpp"
 
 namespace ag = tapegrad::autograd;

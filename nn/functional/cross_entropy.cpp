@@ -38,11 +38,11 @@ template <class T> kernels::RowTargets<T> kernel_args(const Tensor& target, cons
   return args;
 }
 
-// dl/dx = s·(S·softmax(x) - q) for rows x (n, C) with targets q (RowTargets: constant) and S = Σ_j q_j,
-// in recorded ops: the create_graph twin of kernels::cross_entropy_backward_rows.
-Tensor class_index_gradient(const Tensor& x, const Tensor& s, const Tensor& target, const Tensor& weight,
-                            std::int64_t ignore, double smoothing) {
-  const std::int64_t n = x.size(0), classes = x.size(1);
+// dl/dx = s·(S·softmax(x) - q) for x seen as n rows of C classes, with targets q (RowTargets:
+// constant) and S = Σ_j q_j, in recorded ops: the create_graph twin of kernels::cross_entropy_backward_rows.
+Tensor class_index_gradient(const Tensor& x_any, const Tensor& s, const Tensor& target, const Tensor& weight,
+                            std::int64_t ignore, double smoothing, std::int64_t n, std::int64_t classes) {
+  const Tensor x = x_any.reshape({n, classes});
   Tensor q = zeros({n, classes}, x.dtype());
   Tensor total = zeros({n, 1}, x.dtype());
   dispatch_floating(x.dtype(), "cross_entropy_backward", [&](auto tag) {
@@ -61,7 +61,7 @@ Tensor class_index_gradient(const Tensor& x, const Tensor& s, const Tensor& targ
       total.data<T>()[r] = sum;
     }
   });
-  return mul(s.reshape({n, 1}), sub(mul(total, tapegrad::softmax(x, 1)), q));
+  return mul(s.reshape({n, 1}), sub(mul(total, tapegrad::softmax(x, 1)), q)).reshape(x_any.shape());
 }
 
 Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options) {
@@ -91,7 +91,7 @@ Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const Cr
         const Tensor x = sx.get();
         const Tensor s = detail::upstream_per_element(g, reduction, denominator, n_rows);
         if (autograd::needs_grad({g}))  // create_graph: s·(S·softmax(x) - q), recorded
-          return std::vector<Tensor>{class_index_gradient(x, s, st.get(), weight, ignore, smoothing)};
+          return std::vector<Tensor>{class_index_gradient(x, s, st.get(), weight, ignore, smoothing, n_rows, n_cols)};
         Tensor dx = empty(x.shape(), x.dtype());
         dispatch_floating(x.dtype(), "cross_entropy_backward", [&](auto tag) {
           using T = decltype(tag);
