@@ -94,6 +94,8 @@ class Sweep {
   Sweep(bool retain_graph, bool create_graph, Capture* capture)
       : mode_(create_graph), tape_(detail::this_thread_tape()), retain_(retain_graph), create_(create_graph), capture_(capture) {
     ++tape_.sweeps;
+    touched_.reserve(32);
+    ran_.reserve(32);
     outer_queue_ = detail::queued_callbacks;
     detail::queued_callbacks = &queued_;
   }
@@ -163,7 +165,8 @@ class Sweep {
     node->pending_grad = sum_into(node->pending_grad, g);
   }
 
-  void deliver_leaf(const std::shared_ptr<TensorImpl>& leaf, const Tensor& g) {
+  // g by value and moved on: a gradient nothing else holds becomes .grad without a copy.
+  void deliver_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
     if (capture_ && !capture_->slots.count(leaf.get())) return;  // grad() touches nothing else
     if (has_leaf_hooks(*leaf)) {
       auto [it, fresh] = buffered_.try_emplace(leaf.get(), Tensor());
@@ -172,7 +175,7 @@ class Sweep {
       return;
     }
     if (capture_) capture_->store(leaf.get(), g);
-    else accumulate_into_leaf(*leaf, g, create_);
+    else accumulate_into_leaf(*leaf, std::move(g), create_);
   }
 
   // The leaf's gradient for this backward is complete: hooks, then .grad, then post-accumulate hooks.
@@ -185,7 +188,7 @@ class Sweep {
     const auto hooks = leaf->hooks;  // kept alive while its hooks run
     g = run_tensor_hooks(hooks->tensor, g, leaf->shape, leaf->dtype);
     if (capture_) return capture_->store(leaf.get(), g);
-    accumulate_into_leaf(*leaf, g, create_);
+    accumulate_into_leaf(*leaf, std::move(g), create_);
     const Tensor handle(leaf);
     const auto post = hooks->post_accumulate.hooks;
     for (const auto& [id, hook] : post) hook(handle);
@@ -250,7 +253,7 @@ class Sweep {
             "' is not differentiable (its gradient was computed off the tape, e.g. with raw loops over data<T>()), "
             "so a second derivative through it would silently be zero; write its backward with tapegrad ops");
       if (e.producer) deliver_node(e.producer, grads[i]);
-      else deliver_leaf(e.leaf, grads[i]);
+      else deliver_leaf(e.leaf, std::move(grads[i]));
     }
   }
 

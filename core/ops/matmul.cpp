@@ -105,15 +105,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   y = y.reshape(out_shape);
   if (!autograd::needs_grad({x, weight, bias})) return y;
   return record(Op::linear, {x, weight, bias}, y,
-                [sx = save(x), sw = save(weight), rows, need_x = x.requires_grad(),
+                [sx = save(x), sx2 = save(x2), sw = save(weight), rows, x_shape = x.shape(), need_x = x.requires_grad(),
                  need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
-                  const Tensor x = sx, w = sw;
-                  const Tensor x2 = x.reshape({rows, w.shape()[1]});
+                  const Tensor w = sw;
                   const Tensor g2 = g.reshape({rows, w.shape()[0]});
-                  const Shape& x_shape = x.shape();
-                  if (autograd::needs_grad({g}))  // create_graph: recorded products
-                    return Grads{need_x ? mm(g2, w).reshape(x_shape) : Tensor(), need_w ? mm(t(g2), x2) : Tensor(),
-                                 need_b ? sum(g2, {0}) : Tensor()};
+                  if (autograd::needs_grad({g})) {  // create_graph: recorded products, x still on its graph
+                    const Tensor x = sx;
+                    return Grads{need_x ? mm(g2, w).reshape(x.shape()) : Tensor(),
+                                 need_w ? mm(t(g2), x.reshape({rows, w.shape()[1]})) : Tensor(), need_b ? sum(g2, {0}) : Tensor()};
+                  }
+                  const Tensor x2 = sx2;
                   Tensor dx, dw, db;
                   if (need_x) { dx = empty({x2.shape()[0], w.shape()[1]}, g.dtype()); gemm_into(g2, false, w, false, dx); dx = dx.reshape(x_shape); }
                   if (need_w) { dw = empty(w.shape(), g.dtype()); gemm_into(g2, true, x2, false, dw); }
