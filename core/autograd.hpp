@@ -1,14 +1,17 @@
 // Autograd: every differentiable op run in grad mode records one entry (a Node) through `record`,
-// built-in and user-defined ops alike. Each entry links to the entries that produced its inputs;
-// backward() collects the entries reachable from the root along those links and runs them in reverse
-// execution order (by sequence number). The thread-local tape lists the entries in execution order
-// for inspection (tape_size, tape_dump) and so dead entries can be reclaimed.
+// built-in and user-defined ops alike, on the recording thread's tape, in execution order. backward()
+// is one reverse sweep over that tape from the root's entry down: entries holding a pending gradient
+// run their backward and pass gradients to the entries (or leaves) that produced their inputs; the
+// others are skipped. No graph search, no sort, no recursion (core/autograd_engine.cpp).
+// With create_graph the backward functions run in grad mode, so their own ops are recorded after the
+// root (the sweep never meets them) and the gradients are differentiable again.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,23 +45,28 @@ namespace autograd {
 
 // Receives the gradient of the op's output and returns one gradient per input, in the order the
 // inputs were given to `record` (an undefined Tensor means "no gradient for this input").
-// Runs with grad mode off. It must capture saved values with `save()` (or .detach()), never the
-// output handle itself, so the graph has no cycles.
+// Runs with grad mode off, or on under create_graph: a backward written with tapegrad ops is then
+// recorded and can be differentiated again; one written with raw loops on data<T>() cannot, and the
+// engine raises naming the op rather than return a silently wrong (zero) second derivative.
+// It must capture saved values with `save()`, never the output handle itself, so the graph has no cycles.
 using Grads = std::vector<Tensor>;
 using BackwardFn = std::function<Grads(const Tensor& grad_output)>;
 
 // A value kept for backward, with the version it had when saved: reading it after an in-place
-// change raises instead of silently computing a wrong gradient.
+// change raises instead of silently computing a wrong gradient. Under create_graph, get() returns the
+// value still connected to its graph (its producer's entry, or the entry being run when it is that
+// entry's own output), so a backward formula using it is differentiable with respect to it.
 class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t);  // NOLINT: implicit so captures read naturally
   // Throws if the value was modified in place, or replaced (set_data, Module::to), since it was saved.
-  const Tensor& get() const;
-  operator const Tensor&() const { return get(); }  // NOLINT
+  Tensor get() const;
+  operator Tensor() const { return get(); }  // NOLINT
 
  private:
-  Tensor value_;
+  Tensor value_;                      // detached when the value has a tape entry (no cycles)
+  std::shared_ptr<Node> grad_fn_;     // that entry, for create_graph (an input's producer: no cycle)
   std::shared_ptr<Storage> storage_;  // the storage saved; a leaf's set_data swaps it
   Dtype dtype_ = kFloat32;
   std::uint64_t version_ = 0;
@@ -74,15 +82,54 @@ struct Edge {
   Dtype dtype() const;
 };
 
+// ---- hooks (core/autograd_hooks.cpp) ----
+// A tensor hook sees the gradient of its tensor and may return a replacement (undefined: keep it).
+using TensorHook = std::function<Tensor(const Tensor& grad)>;
+// A post-accumulate hook sees the leaf once its .grad holds everything this backward adds to it.
+using PostAccumulateHook = std::function<void(const Tensor& leaf)>;
+using Callback = std::function<void()>;
+
+// Returned by every register_* call; remove() unregisters (idempotent; harmless once the tensor died).
+class HookHandle {
+ public:
+  HookHandle() = default;
+  explicit HookHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
+  void remove();
+
+ private:
+  std::function<void()> remover_;
+};
+
+template <class F> struct HookList {
+  std::vector<std::pair<std::uint64_t, F>> hooks;  // in registration order
+  std::uint64_t next_id = 0;
+  bool empty() const { return hooks.empty(); }
+};
+struct LeafHooks {
+  HookList<TensorHook> tensor;
+  HookList<PostAccumulateHook> post_accumulate;
+};
+
+// Registered on the calling thread: runs at the end of every backward()/grad() that thread runs,
+// after every gradient is delivered and before it returns (in registration order).
+HookHandle register_backward_callback(Callback fn);
+// During a backward (from a hook): runs fn once, at the end of that backward, after the registered
+// callbacks. Outside a backward it raises, as PyTorch's queue_callback.
+void queue_callback(Callback fn);
+
 // One tape entry.
 struct Node {
   std::string name;
   std::uint64_t sequence = 0;         // position in execution order (one count shared by all threads)
+  std::uint64_t tape_id = 0;          // which thread's tape holds it
   std::vector<Edge> inputs;
   BackwardFn backward;
   Shape output_shape;
   Dtype output_dtype = kFloat32;
+  const Storage* output_storage = nullptr;  // identifies a saved output (compared, never read)
   std::weak_ptr<TensorImpl> output;   // for retain_grad; weak, so no cycle
+  std::string backward_of;            // set when recorded by that op's create_graph backward
+  std::shared_ptr<HookList<TensorHook>> hooks;  // the output tensor's hooks (register_hook)
   Tensor pending_grad;                // gradient accumulated for the output during backward
   std::atomic<bool> released{false};  // saved values freed by a backward without retain_graph (read by
                                       // the recording thread's compaction, written by the backward's)
@@ -91,7 +138,8 @@ struct Node {
 
 // Anomaly detection (like torch.autograd.detect_anomaly), per thread: while on, the first recorded
 // op whose forward output, or whose backward's gradients, hold NaN or ±inf raises AnomalyError
-// naming the op and its tape entry. Costs a scan of every value: for debugging, not training.
+// naming the op and its tape entry; an op recorded by a create_graph backward is named as such.
+// Costs a scan of every value: for debugging, not training.
 struct AnomalyMode {
   static bool is_enabled();
   static void set_enabled(bool enabled);
@@ -116,13 +164,30 @@ Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor&
 Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
 Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
 
-// backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root).
-void backward(const Tensor& root, const Tensor& gradient = {}, bool retain_graph = false);
+// True while a backward runs with create_graph on this thread (a backward function may take a
+// differentiable path instead of its fused first-order kernel).
+bool is_create_graph();
+
+// backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root),
+// accumulating into the .grad of the leaves reached. retain_graph defaults to create_graph.
+void backward(const Tensor& root, const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+              bool create_graph = false);
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& gradients = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+
+// The gradients of `outputs` (weighted by grad_outputs; implicit ones for one-element outputs) with
+// respect to `inputs`, leaf or not, without touching any .grad (torch.autograd.grad). An input the
+// outputs do not depend on raises unless allow_unused (its gradient is then undefined).
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
+                         bool create_graph = false, bool allow_unused = false);
 
 // Inspection of the calling thread's tape.
 std::size_t tape_size();               // live (not yet released, still reachable) entries
 std::size_t tape_capacity_in_use();    // slots held, including dead ones not yet compacted
-std::string tape_dump();               // one line per live entry: "#seq name(in shapes) -> out shape"
+// One line per live entry: "#seq name(in shapes) -> out shape dtype"; entries recorded by a
+// create_graph backward end with "[backward of <op>]".
+std::string tape_dump();
 
 }  // namespace autograd
 }  // namespace tapegrad

@@ -5,6 +5,7 @@
 
 #include "autograd.hpp"
 #include "ops.hpp"
+#include "random.hpp"
 
 namespace tapegrad {
 
@@ -109,6 +110,53 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
       << " (eps " << options.eps() << ", atol " << options.atol() << ", rtol " << options.rtol() << ")";
   worst.message = msg.str();
   if (options.raise_exception()) throw GradcheckError(worst);
+  return worst;
+}
+
+GradcheckResult gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs,
+                              const std::vector<Tensor>& grad_outputs, GradcheckOptions options) {
+  if (grad_outputs.size() > 1)
+    throw std::invalid_argument("gradgradcheck: fn has one output, so grad_outputs holds at most one tensor");
+  std::vector<std::size_t> differentiable;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].requires_grad()) differentiable.push_back(i);
+  const std::size_t n = inputs.size();
+  Tensor v = grad_outputs.empty() ? Tensor() : grad_outputs[0];
+  if (!v.defined()) {
+    const Tensor out = fn(fresh_leaves(inputs));
+    v = randn(out.shape(), out.dtype());
+  }
+  std::vector<Tensor> with_v = inputs;
+  with_v.push_back(v.detach().clone().requires_grad_(true));
+
+  GradcheckResult worst{true, 0, 0, 0, 0, 0, "gradgradcheck passed"};
+  double worst_excess = 0;
+  for (std::size_t k = 0; k < differentiable.size(); ++k) {
+    // The gradient with respect to input differentiable[k], as a function of the inputs and v.
+    const GradcheckFn vjp = [&fn, &differentiable, n, k](const std::vector<Tensor>& x) {
+      ModeGuard<GradMode, true> grad_mode;  // gradcheck's numeric pass runs fn without grad
+      std::vector<Tensor> in(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n)), wrt;
+      for (std::size_t i : differentiable) wrt.push_back(in[i]);
+      const Tensor out = fn(in);
+      if (!out.requires_grad()) return zeros_like(in[differentiable[k]]);
+      Tensor g = autograd::grad({out}, wrt, {x[n]}, true, true, true)[k];
+      return g.defined() ? g : zeros_like(in[differentiable[k]]);
+    };
+    GradcheckResult r = gradcheck(vjp, with_v, GradcheckOptions(options).raise_exception(false));
+    if (r.passed) continue;
+    const double excess = std::abs(r.analytic - r.numeric) - (options.atol() + options.rtol() * std::abs(r.numeric));
+    if (!worst.passed && !(excess > worst_excess)) continue;
+    worst_excess = excess;
+    std::ostringstream msg;
+    msg.precision(10);
+    msg << "gradgradcheck: second derivative mismatch: d(grad of input " << differentiable[k] << ", element "
+        << r.output_index << ") / d(" << (r.input == n ? std::string("grad_output") : "input " + std::to_string(r.input))
+        << ", element " << r.index << "): numerical " << r.numeric << " vs analytical " << r.analytic << " (eps "
+        << options.eps() << ", atol " << options.atol() << ", rtol " << options.rtol() << ")";
+    worst = r;
+    worst.message = msg.str();
+  }
+  if (!worst.passed && options.raise_exception()) throw GradcheckError(worst);
   return worst;
 }
 

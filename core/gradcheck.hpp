@@ -42,4 +42,11 @@ using GradcheckFn = std::function<Tensor(const std::vector<Tensor>&)>;
 // restored afterwards and their .grad is left untouched.
 GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, GradcheckOptions options = {});
 
+// Checks second derivatives, as torch.autograd.gradgradcheck: gradchecks the vector-Jacobian product
+// (inputs, v) -> autograd::grad(fn(inputs), inputs, v, create_graph = true), once per input that
+// requires grad, with respect to the inputs and v. v is grad_outputs (one tensor of fn's output
+// shape) or, when empty, random normal values. Reports the worst element over all of them.
+GradcheckResult gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs,
+                              const std::vector<Tensor>& grad_outputs = {}, GradcheckOptions options = {});
+
 }  // namespace tapegrad

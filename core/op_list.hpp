@@ -23,6 +23,7 @@ namespace tapegrad::autograd {
   X(sum) X(max) X(broadcast_to)                                                                        \
   /* core/ops/shape.cpp */                                                                             \
   X(reshape) X(permute) X(gather) X(index_select)                                                      \
+  X(scatter_add) /* recorded only as the create_graph backward of gather and index_select */           \
   /* core/ops/matmul.cpp */                                                                            \
   X(mm) X(linear)                                                                                      \
   /* core/ops/softmax.cpp */                                                                           \

@@ -130,8 +130,8 @@ void Tensor::retain_grad() {
   checked().retains_grad = true;
 }
 std::string Tensor::grad_fn_name() const { return checked().grad_fn ? impl_->grad_fn->name : std::string(); }
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
-  autograd::backward(*this, gradient, retain_graph);
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward(*this, gradient, retain_graph, create_graph);
 }
 void Tensor::bump_version() const { ++checked().storage->version; }
 void Tensor::begin_inplace(const char* op) const {

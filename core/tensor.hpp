@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -28,7 +29,7 @@ class Tensor;
 // "<op>: expected <names> to have the same dtype, but got float32 and float64".
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names = "both operands");
 
-namespace autograd { struct Node; }
+namespace autograd { struct Node; struct LeafHooks; class HookHandle; }
 class Tensor;
 
 struct TensorImpl {
@@ -39,6 +40,7 @@ struct TensorImpl {
   bool retains_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<autograd::Node> grad_fn;  // the tape entry that produced this tensor; null for leaves
+  std::shared_ptr<autograd::LeafHooks> hooks;  // a leaf's hooks (a non-leaf's live on its grad_fn)
 };
 
 // zeros({2}, kFloat64), zeros({2}, TensorOptions(kFloat64).requires_grad(true)), or libtorch's
@@ -94,7 +96,15 @@ class Tensor {
   void zero_grad();                    // zeroes .grad in place when it exists (keeps the buffer)
   void retain_grad();                  // keep .grad on a non-leaf, as PyTorch's retain_grad
   std::string grad_fn_name() const;    // "" for leaves
-  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  // As libtorch: retain_graph defaults to create_graph; create_graph records the backward so the
+  // gradients can be differentiated again (core/autograd.hpp).
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  // hook(grad) runs when this tensor's gradient is computed and may return a replacement (an
+  // undefined tensor keeps it). Order: README "Autograd engine". remove() on the handle unregisters.
+  autograd::HookHandle register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  // Leaves only: hook(leaf) runs once the leaf's .grad holds everything this backward adds to it.
+  autograd::HookHandle register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
 
   // In-place writes through these bump the version counter so saved values can be checked.
   void bump_version() const;

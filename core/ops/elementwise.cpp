@@ -133,7 +133,7 @@ Tensor neg(const Tensor& x) {
 Tensor pow(const Tensor& x, double p) {
   Tensor y = unary_map("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
   return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
-    if (p == 0) return Grads{zeros_like(g)};
+    if (p == 0) return Grads{mul(g, 0.0)};  // zeros that stay a function of g under create_graph
     return Grads{mul(g, mul(pow(sx, p - 1), p))};
   });
 }

@@ -39,7 +39,9 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   gemm_into(a, false, b, false, y);
   if (!autograd::needs_grad({a, b})) return y;
   return record(Op::mm, {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
-    const Tensor& a = sa; const Tensor& b = sb;
+    const Tensor a = sa, b = sb;
+    if (autograd::needs_grad({g}))  // create_graph: recorded products, differentiable in g, a and b
+      return Grads{need_a ? mm(g, t(b)) : Tensor(), need_b ? mm(t(a), g) : Tensor()};
     Tensor da, db;
     if (need_a) { da = empty(a.shape(), g.dtype()); gemm_into(g, false, b, true, da); }   // g · bᵀ
     if (need_b) { db = empty(b.shape(), g.dtype()); gemm_into(a, true, g, false, db); }   // aᵀ · g
@@ -103,10 +105,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   y = y.reshape(out_shape);
   if (!autograd::needs_grad({x, weight, bias})) return y;
   return record(Op::linear, {x, weight, bias}, y,
-                [sx = save(x2), sw = save(weight), x_shape = x.shape(), need_x = x.requires_grad(),
+                [sx = save(x), sx2 = save(x2), sw = save(weight), rows, x_shape = x.shape(), need_x = x.requires_grad(),
                  need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
-                  const Tensor& x2 = sx; const Tensor& w = sw;
-                  const Tensor g2 = g.reshape({x2.shape()[0], w.shape()[0]});
+                  const Tensor w = sw;
+                  const Tensor g2 = g.reshape({rows, w.shape()[0]});
+                  if (autograd::needs_grad({g})) {  // create_graph: recorded products, x still on its graph
+                    const Tensor x = sx;
+                    return Grads{need_x ? mm(g2, w).reshape(x.shape()) : Tensor(),
+                                 need_w ? mm(t(g2), x.reshape({rows, w.shape()[1]})) : Tensor(), need_b ? sum(g2, {0}) : Tensor()};
+                  }
+                  const Tensor x2 = sx2;
                   Tensor dx, dw, db;
                   if (need_x) { dx = empty({x2.shape()[0], w.shape()[1]}, g.dtype()); gemm_into(g2, false, w, false, dx); dx = dx.reshape(x_shape); }
                   if (need_w) { dw = empty(w.shape(), g.dtype()); gemm_into(g2, true, x2, false, dw); }

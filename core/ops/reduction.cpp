@@ -88,6 +88,12 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
   const std::size_t lead = grad.shape().size() - shape.size();
   Shape keep(grad.shape().size(), 1);
   for (std::size_t i = 0; i < shape.size(); ++i) keep[lead + i] = shape[i] == 1 ? 1 : grad.shape()[lead + i];
+  if (autograd::needs_grad({grad})) {  // create_graph: a recorded sum
+    std::vector<std::int64_t> dims;
+    for (std::size_t i = 0; i < keep.size(); ++i)
+      if (keep[i] != grad.shape()[i]) dims.push_back(static_cast<std::int64_t>(i));
+    return reshape(sum(grad, dims, true), shape);
+  }
   return reshape(sum_keepdim(grad, keep), shape);
 }
 
@@ -97,6 +103,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
   Tensor y = sum_keepdim(x, keep);
   if (!keepdim) y = y.detach().reshape(drop_reduced(x.shape(), mask));
   return record(Op::sum, {x}, y, [shape = x.shape(), keep](const Tensor& g) {
+    if (autograd::needs_grad({g})) return Grads{broadcast_to(g.reshape(keep), shape)};  // create_graph
     return Grads{repeat_to(g.reshape(keep), shape)};
   });
 }
@@ -177,6 +184,16 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
   values = values.reshape(out_shape);
   Tensor indices = idx.reshape(out_shape);
   values = record(Op::max, {x}, values, [shape = x.shape(), l, idx](const Tensor& g) {
+    if (autograd::needs_grad({g})) {  // create_graph: g spread along dim, times a constant one-hot mask
+      Tensor mask = zeros(shape, g.dtype());
+      dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
+        using T = decltype(tag);
+        const std::int64_t* pi = idx.data<std::int64_t>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+          for (std::int64_t i = 0; i < l.inner; ++i) mask.data<T>()[(o * l.len + pi[o * l.inner + i]) * l.inner + i] = 1;
+      });
+      return Grads{mul(broadcast_to(g.reshape({l.outer, 1, l.inner}), {l.outer, l.len, l.inner}).reshape(shape), mask)};
+    }
     // Route each gradient to the position its maximum came from.
     Tensor dx = zeros(shape, g.dtype());
     dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
@@ -206,8 +223,9 @@ Tensor max(const Tensor& x) {
   return record(Op::max, {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
     // the maximum is NaN) gets an equal share of the gradient.
-    const Tensor& x = sx;
-    Tensor dx = zeros(x.shape(), x.dtype());
+    const Tensor x = sx;
+    const bool create_graph = autograd::needs_grad({g});
+    Tensor dx = zeros(x.shape(), x.dtype());  // the gradient, or under create_graph the share of g per element
     dispatch_floating(x.dtype(), "max_backward", [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
@@ -216,9 +234,10 @@ Tensor max(const Tensor& x) {
       auto is_max = [m](T v) { return m != m ? v != v : v == m; };
       std::int64_t count = 0;
       for (std::int64_t i = 0; i < x.numel(); ++i) count += is_max(px[i]);
-      const T share = g.data<T>()[0] / static_cast<T>(count);
+      const T share = (create_graph ? T{1} : g.data<T>()[0]) / static_cast<T>(count);
       for (std::int64_t i = 0; i < x.numel(); ++i) pd[i] = is_max(px[i]) ? share : T{0};
     });
+    if (create_graph) return Grads{mul(broadcast_to(g, x.shape()), dx)};
     return Grads{dx};
   });
 }

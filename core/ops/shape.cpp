@@ -139,6 +139,39 @@ std::int64_t checked_position(std::int64_t v, std::int64_t size, std::int64_t di
   return v;
 }
 
+// Flat element positions: gather reads x.flat[positions[e]] into y.flat[e]; its backward adds back.
+using Positions = std::shared_ptr<const std::vector<std::int64_t>>;
+Tensor scatter_positions(const Tensor& g, const Positions& positions, const Shape& shape);
+
+// y.flat[e] = x.flat[positions[e]], recorded as gather.
+Tensor take_positions(const Tensor& x, const Positions& positions, const Shape& out_shape) {
+  Tensor y = empty(out_shape, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    for (std::size_t e = 0; e < positions->size(); ++e) py[e] = px[(*positions)[e]];
+  });
+  return record(Op::gather, {x}, y, [positions, shape = x.shape()](const Tensor& g) {
+    return Grads{scatter_positions(g, positions, shape)};
+  });
+}
+
+// dx = zeros(shape), dx.flat[positions[e]] += g.flat[e]: the backward of gather and index_select,
+// itself recorded (scatter_add) so that under create_graph it is differentiated again, by a gather.
+Tensor scatter_positions(const Tensor& g, const Positions& positions, const Shape& shape) {
+  Tensor dx = zeros(shape, g.dtype());
+  dispatch_floating(g.dtype(), "scatter_add", [&](auto tag) {
+    using T = decltype(tag);
+    const T* pg = g.data<T>();
+    T* pd = dx.data<T>();
+    for (std::size_t e = 0; e < positions->size(); ++e) pd[(*positions)[e]] += pg[e];
+  });
+  return record(Op::scatter_add, {g}, dx, [positions, from = g.shape()](const Tensor& gg) {
+    return Grads{take_positions(gg, positions, from)};
+  });
+}
+
 }  // namespace
 
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
@@ -163,23 +196,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   detail::for_each_offset<2>(is, {detail::broadcast_strides(is, is), xs}, [&](const auto& o) {
     positions[static_cast<std::size_t>(o[0])] = o[1] + checked_position(pi[o[0]], size, dim) * (x.dim() ? xs_full[dim] : 0);
   });
-  Tensor y = empty(is, x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* px = x.data<T>();
-    T* py = y.data<T>();
-    for (std::size_t e = 0; e < positions.size(); ++e) py[e] = px[positions[e]];
-  });
-  return record(Op::gather, {x}, y, [shape = x.shape(), positions = std::move(positions)](const Tensor& g) {
-    Tensor dx = zeros(shape, g.dtype());
-    dispatch_floating(g.dtype(), "gather_backward", [&](auto tag) {
-      using T = decltype(tag);
-      const T* pg = g.data<T>();
-      T* pd = dx.data<T>();
-      for (std::size_t e = 0; e < positions.size(); ++e) pd[positions[e]] += pg[e];
-    });
-    return Grads{dx};
-  });
+  return take_positions(x, std::make_shared<const std::vector<std::int64_t>>(std::move(positions)), is);
 }
 
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
@@ -206,8 +223,17 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
         std::copy_n(px + (o * size + rows[static_cast<std::size_t>(j)]) * a.inner, a.inner, py + (o * k + j) * a.inner);
   });
   return record(Op::index_select, {x}, y, [shape = x.shape(), a, size, rows = std::move(rows)](const Tensor& g) {
-    Tensor dx = zeros(shape, g.dtype());
     const auto k = static_cast<std::int64_t>(rows.size());
+    if (autograd::needs_grad({g})) {  // create_graph: the recorded scatter over the same positions
+      auto positions = std::make_shared<std::vector<std::int64_t>>();
+      positions->reserve(static_cast<std::size_t>(g.numel()));
+      for (std::int64_t o = 0; o < a.outer; ++o)
+        for (std::int64_t j = 0; j < k; ++j)
+          for (std::int64_t i = 0; i < a.inner; ++i)
+            positions->push_back((o * size + rows[static_cast<std::size_t>(j)]) * a.inner + i);
+      return Grads{scatter_positions(g, positions, shape)};
+    }
+    Tensor dx = zeros(shape, g.dtype());
     dispatch_floating(g.dtype(), "index_select_backward", [&](auto tag) {
       using T = decltype(tag);
       const T* pg = g.data<T>();

@@ -61,16 +61,24 @@ template <class T> void normalise_backward(bool log, const T* y, const T* g, T* 
   });
 }
 
-// softmax (log = false) or log_softmax along dim; backward from the saved output only.
+// softmax (log = false) or log_softmax along dim; backward from the saved output only: the fused
+// kernels first-order, the same formulas in recorded ops under create_graph.
 Tensor normalise_op(Op op, bool log, const Tensor& x, std::int64_t dim) {
   const char* name = autograd::op_name(op);
-  const Lines l = lines_around(x, wrap_dim(dim, x.dim()));
+  dim = wrap_dim(dim, x.dim());
+  const Lines l = lines_around(x, dim);
   Tensor y = empty(x.shape(), x.dtype());
   dispatch_floating(x.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
     normalise(log, x.data<T>(), y.data<T>(), l);
   });
-  return record(op, {x}, y, [sy = save(y), l, log, name](const Tensor& g) {
+  return record(op, {x}, y, [sy = save(y), l, log, name, dim](const Tensor& g) {
+    if (autograd::needs_grad({g})) {
+      const Tensor y = sy;
+      const std::vector<std::int64_t> dims{dim};
+      if (log) return Grads{sub(g, mul(exp(y), sum(g, dims, true)))};  // g - exp(y)·Σg
+      return Grads{mul(y, sub(g, sum(mul(g, y), dims, true)))};        // y·(g - Σ g·y)
+    }
     Tensor dx = empty(g.shape(), g.dtype());
     dispatch_floating(g.dtype(), name, [&](auto tag) {
       using T = decltype(tag);

@@ -45,6 +45,12 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
         // d/dy as PyTorch computes it: -logit(x), from the unclamped logs.
         const T dy = w * (std::log1p(-x) - std::log(x));
         return std::pair<T, T>{dx, dy};
+      },
+      [](const Tensor& x, const Tensor& y, const Tensor& w, const Tensor&) {
+        const Tensor w1 = detail::or_ones(w, x);
+        const Tensor dx = mul(w1, div(sub(x, y), clamp(mul(x, rsub(1.0, x)), 1e-12, std::nullopt)));
+        const Tensor dy = mul(w1, sub(log1p(neg(x)), log(x)));
+        return std::pair<Tensor, Tensor>{dx, dy};
       });
 }
 

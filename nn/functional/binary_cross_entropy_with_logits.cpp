@@ -42,6 +42,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
         const T dx = w * ((pw * y + 1 - y) * stable_sigmoid(x) - pw * y);
         const T dy = w * ((pw - 1) * softplus_of_negative(x) - x);
         return std::pair<T, T>{dx, dy};
+      },
+      [](const Tensor& x, const Tensor& y, const Tensor& w, const Tensor& pw) {
+        const Tensor w1 = detail::or_ones(w, x), pw1 = detail::or_ones(pw, x);
+        const Tensor softplus_neg = add(log1p(exp(neg(abs(x)))), tapegrad::relu(neg(x)));
+        const Tensor pw_y = mul(pw1, y);
+        const Tensor dx = mul(w1, sub(mul(add(sub(pw_y, y), 1.0), tapegrad::sigmoid(x)), pw_y));
+        const Tensor dy = mul(w1, sub(mul(sub(pw1, 1.0), softplus_neg), x));
+        return std::pair<Tensor, Tensor>{dx, dy};
       });
 }
 

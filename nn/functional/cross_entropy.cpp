@@ -38,6 +38,32 @@ template <class T> kernels::RowTargets<T> kernel_args(const Tensor& target, cons
   return args;
 }
 
+// dl/dx = s·(S·softmax(x) - q) for x seen as n rows of C classes, with targets q (RowTargets:
+// constant) and S = Σ_j q_j, in recorded ops: the create_graph twin of kernels::cross_entropy_backward_rows.
+Tensor class_index_gradient(const Tensor& x_any, const Tensor& s, const Tensor& target, const Tensor& weight,
+                            std::int64_t ignore, double smoothing, std::int64_t n, std::int64_t classes) {
+  const Tensor x = x_any.reshape({n, classes});
+  Tensor q = zeros({n, classes}, x.dtype());
+  Tensor total = zeros({n, 1}, x.dtype());
+  dispatch_floating(x.dtype(), "cross_entropy_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t* t = target.data<std::int64_t>();
+    const T* w = weight.defined() ? weight.data<T>() : nullptr;
+    T* pq = q.data<T>();
+    for (std::int64_t r = 0; r < n; ++r) {
+      if (t[r] == ignore) continue;
+      T sum{0};
+      for (std::int64_t c = 0; c < classes; ++c) {
+        const T qc = (w ? w[c] : T{1}) * (T(1 - smoothing) * T(c == t[r]) + T(smoothing / static_cast<double>(classes)));
+        pq[r * classes + c] = qc;
+        sum += qc;
+      }
+      total.data<T>()[r] = sum;
+    }
+  });
+  return mul(s.reshape({n, 1}), sub(mul(total, tapegrad::softmax(x, 1)), q)).reshape(x_any.shape());
+}
+
 Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options) {
   const ClassLayout layout = detail::class_index_layout("cross_entropy", input, target);
   const Tensor weight = options.weight().defined() ? options.weight().detach() : Tensor();
@@ -60,10 +86,12 @@ Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const Cr
 
   return autograd::record(
       autograd::Op::cross_entropy, {rows}, out,
-      [sx = autograd::save(rows.detach()), lse, st = autograd::save(target.detach()), weight, ignore, smoothing,
+      [sx = autograd::save(rows), lse, st = autograd::save(target.detach()), weight, ignore, smoothing,
        reduction = options.reduction(), denominator, n_rows, n_cols](const Tensor& g) {
-        const Tensor& x = sx.get();
+        const Tensor x = sx.get();
         const Tensor s = detail::upstream_per_element(g, reduction, denominator, n_rows);
+        if (autograd::needs_grad({g}))  // create_graph: s·(S·softmax(x) - q), recorded
+          return std::vector<Tensor>{class_index_gradient(x, s, st.get(), weight, ignore, smoothing, n_rows, n_cols)};
         Tensor dx = empty(x.shape(), x.dtype());
         dispatch_floating(x.dtype(), "cross_entropy_backward", [&](auto tag) {
           using T = decltype(tag);
@@ -114,11 +142,20 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
 
   return autograd::record(
       autograd::Op::cross_entropy_probabilities, {log_p, target}, out,
-      [for_each, layout, slp = autograd::save(log_p.detach()), sy = autograd::save(target.detach()), weight, smoothing,
+      [for_each, layout, slp = autograd::save(log_p), sy = autograd::save(target), weight, smoothing,
        reduction = options.reduction(), denominator, need_lp = log_p.requires_grad(),
        need_y = target.requires_grad()](const Tensor& g) {
-        const Tensor& lp_t = slp.get();
+        const Tensor lp_t = slp.get();
         const Tensor s = detail::upstream_per_element(g, reduction, denominator, layout.targets());
+        if (autograd::needs_grad({g})) {  // create_graph: the same formulas on (batch, classes, inner) views
+          const Shape bci{layout.batch, layout.classes, layout.inner};
+          const double keep = 1 - smoothing, spread = smoothing / static_cast<double>(layout.classes);
+          Tensor scale = neg(s.reshape({layout.batch, 1, layout.inner}));  // -s·w_c
+          if (weight.defined()) scale = mul(scale, weight.reshape({1, layout.classes, 1}));
+          const Tensor lp = lp_t.reshape(bci), y = sy.get().reshape(bci);
+          return std::vector<Tensor>{need_lp ? mul(scale, add(mul(y, keep), spread)).reshape(lp_t.shape()) : Tensor(),
+                                     need_y ? mul(mul(scale, lp), keep).reshape(lp_t.shape()) : Tensor()};
+        }
         Tensor d_lp = need_lp ? empty(lp_t.shape(), lp_t.dtype()) : Tensor();
         Tensor dy = need_y ? empty(lp_t.shape(), lp_t.dtype()) : Tensor();
         dispatch_floating(lp_t.dtype(), "cross_entropy_probabilities_backward", [&](auto tag) {

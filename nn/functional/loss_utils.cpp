@@ -35,6 +35,8 @@ Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominat
 
 Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count) {
   if (reduction == Reduction::kNone) return g.reshape({count});
+  if (autograd::needs_grad({g}))  // create_graph: recorded, so the loss's backward stays differentiable in g
+    return broadcast_to(reduction == Reduction::kMean ? div(g, denominator) : g, {count});
   const double scale = reduction == Reduction::kMean ? g.item() / denominator : g.item();
   return full({count}, scale, g.dtype());
 }

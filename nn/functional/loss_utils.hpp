@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../../core/autograd.hpp"
+#include "../../core/ops.hpp"
 #include "../../core/tensor.hpp"
 #include "../reduction.hpp"
 
@@ -32,12 +33,16 @@ Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denomin
 // is. It must broadcast to exactly `shape`: a weight that would enlarge the loss is rejected.
 Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, const Shape& shape);
 
+// w and pw for the recorded formulas: the broadcast weight, or ones when undefined.
+inline Tensor or_ones(const Tensor& w, const Tensor& like) { return w.defined() ? w : ones_like(like); }
+
 // An element-wise loss l_i = loss_fn(x_i, y_i, w_i, pw_i) over input and target of one shape,
-// recorded as one op whose backward uses grad_fn(x, y, w, pw) -> {dl/dx, dl/dy}. w and pw are
-// already broadcast to the input's shape (or undefined: then 1). kMean divides by numel.
-template <class LossFn, class GradFn>
+// recorded as one op whose backward uses grad_fn(x, y, w, pw) -> {dl/dx, dl/dy} per element, or under
+// create_graph grad_ops, the same derivatives as tapegrad ops on whole tensors (w, pw undefined
+// meaning 1). w and pw are already broadcast to the input's shape (or undefined). kMean divides by numel.
+template <class LossFn, class GradFn, class GradOps>
 Tensor pointwise_loss(autograd::Op id, const Tensor& input, const Tensor& target, const Tensor& weight,
-                      const Tensor& pos_weight, Reduction reduction, LossFn loss_fn, GradFn grad_fn) {
+                      const Tensor& pos_weight, Reduction reduction, LossFn loss_fn, GradFn grad_fn, GradOps grad_ops) {
   const char* op = autograd::op_name(id);
   const std::int64_t count = input.numel();
   Tensor losses = empty(input.shape(), input.dtype());
@@ -53,11 +58,16 @@ Tensor pointwise_loss(autograd::Op id, const Tensor& input, const Tensor& target
   const Tensor out = reduce_losses(losses, reduction, static_cast<double>(count), input.shape());
   return autograd::record(
       id, {input, target}, out,
-      [op, sx = autograd::save(input.detach()), sy = autograd::save(target.detach()), weight, pos_weight, reduction,
-       need_x = input.requires_grad(), need_y = target.requires_grad(), grad_fn](const Tensor& g) {
-        const Tensor& x_t = sx.get();
+      [op, sx = autograd::save(input), sy = autograd::save(target), weight, pos_weight, reduction,
+       need_x = input.requires_grad(), need_y = target.requires_grad(), grad_fn, grad_ops](const Tensor& g) {
+        const Tensor x_t = sx.get();
         const std::int64_t n = x_t.numel();
         const Tensor s = upstream_per_element(g, reduction, static_cast<double>(n), n);
+        if (autograd::needs_grad({g})) {  // create_graph
+          const Tensor s_x = s.reshape(x_t.shape());
+          const auto [gx, gy] = grad_ops(x_t, sy.get(), weight, pos_weight);
+          return autograd::Grads{need_x ? mul(s_x, gx) : Tensor(), need_y ? mul(s_x, gy) : Tensor()};
+        }
         Tensor dx = need_x ? empty(x_t.shape(), x_t.dtype()) : Tensor();
         Tensor dy = need_y ? empty(x_t.shape(), x_t.dtype()) : Tensor();
         dispatch_floating(x_t.dtype(), op, [&](auto tag) {

@@ -19,6 +19,10 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOpti
       [](auto x, auto y, auto, auto) {
         using T = decltype(x);
         return std::pair<T, T>{2 * (x - y), -2 * (x - y)};
+      },
+      [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor&) {
+        const Tensor d = mul(sub(x, y), 2.0);
+        return std::pair<Tensor, Tensor>{d, neg(d)};
       });
 }
 

@@ -45,7 +45,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOpti
       [layout, shape = input.shape(), dtype = input.dtype(), st = autograd::save(target.detach()), weight, ignore,
        reduction = options.reduction(), denominator](const Tensor& g) {
         const Tensor s = detail::upstream_per_element(g, reduction, denominator, layout.targets());
-        Tensor dx = zeros(shape, dtype);
+        const bool create_graph = autograd::needs_grad({g});
+        Tensor dx = zeros(shape, dtype);  // under create_graph: the constant -w[t] at each target's position
         dispatch_floating(dtype, "nll_loss_backward", [&](auto tag) {
           using T = decltype(tag);
           const T* w = weight.defined() ? weight.data<T>() : nullptr;
@@ -53,9 +54,13 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOpti
           const std::int64_t* t = st.get().data<std::int64_t>();
           T* d = dx.data<T>();
           for_each_target(layout, t, ignore, [&](std::int64_t i, std::int64_t at) {
-            d[at] = -(w ? w[t[i]] : T{1}) * ps[i];
+            d[at] = -(w ? w[t[i]] : T{1}) * (create_graph ? T{1} : ps[i]);
           });
         });
+        if (create_graph)  // s spread over the classes, times that mask: differentiable in g
+          return std::vector<Tensor>{
+              mul(s.reshape({layout.batch, 1, layout.inner}), dx.reshape({layout.batch, layout.classes, layout.inner}))
+                  .reshape(shape)};
         return std::vector<Tensor>{dx};
       });
 }

@@ -1,5 +1,5 @@
 // The op table: every differentiable op of the library, each with float64 sample inputs on which it is
-// gradchecked (test_op_table.cpp sweeps it). Every op listed in core/op_list.hpp must have at least one
+// gradchecked and gradgradchecked (test_op_table.cpp sweeps it). Every op listed in core/op_list.hpp must have at least one
 // entry here, or the sweep fails; public ops composed of listed ones (mean, flatten, ...) have entries
 // too. To add an op: list it in op_list.hpp, add its entry in the family's table file, test it.
 #pragma once

@@ -31,6 +31,13 @@ std::vector<OpTableEntry> reduction_shape_entries() {
        [](const Inputs& x) { return gather(x[0], 1, indices({0, 3, 3, 1, 2, 2}, {3, 2})); }},
       {"index_select", "repeated indices", matrix,
        [](const Inputs& x) { return index_select(x[0], 1, indices({2, 0, 2}, {3})); }},
+      // Recorded only by the create_graph backward of gather/index_select: reached through autograd::grad.
+      {"scatter_add", "create_graph backward of gather", [] { return Inputs{sample({3, 4}), sample({3, 2})}; },
+       [](const Inputs& x) {
+         ModeGuard<GradMode, true> grad_mode;  // gradcheck evaluates fn without grad; grad() needs the graph
+         const Tensor y = gather(x[0], 1, indices({0, 3, 3, 1, 2, 2}, {3, 2}));
+         return autograd::grad({y}, {x[0]}, {x[1]}, true, true)[0];
+       }},
   };
 }
 

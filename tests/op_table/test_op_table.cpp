@@ -72,3 +72,62 @@ TEST_CASE("op table: gradcheck passes for every entry (float64)", "[op_table]") 
     }
   }
 }
+
+TEST_CASE("op table: gradgradcheck passes for every entry (float64)", "[core][op_table][gradgradcheck]") {
+  for (std::size_t i = 0; i < op_table().size(); ++i) {
+    const OpTableEntry& e = op_table()[i];
+    DYNAMIC_SECTION(label(e)) {
+      tg::manual_seed(i);
+      const auto inputs = e.inputs();
+      const auto result = tg::gradgradcheck(e.fn, inputs, {}, tg::GradcheckOptions(e.options).raise_exception(false));
+      INFO(result.message);
+      CHECK(result.passed);
+    }
+  }
+}
+
+namespace {
+
+// cube(x) = x³ with a backward g·3·square(x), where square's own backward is off by `error` (1.01:
+// 1%): the first derivative is exact, the second is 1% wrong.
+tg::Tensor square_with_error(const tg::Tensor& x, double error) {
+  tg::Tensor y;
+  {
+    tg::NoGradGuard no_grad;
+    y = x * x;
+  }
+  return tg::autograd::record("square_with_error", {x}, y, [sx = tg::autograd::save(x), error](const tg::Tensor& g) {
+    return tg::autograd::Grads{g * sx.get() * (2.0 * error)};
+  });
+}
+
+tg::Tensor cube(const tg::Tensor& x, double error) {
+  tg::Tensor y;
+  {
+    tg::NoGradGuard no_grad;
+    y = x * x * x;
+  }
+  return tg::autograd::record("cube", {x}, y, [sx = tg::autograd::save(x), error](const tg::Tensor& g) {
+    return tg::autograd::Grads{g * square_with_error(sx.get(), error) * 3.0};
+  });
+}
+
+}  // namespace
+
+TEST_CASE("gradgradcheck catches a 1% error in a second derivative that gradcheck cannot see", "[core][gradgradcheck]") {
+  tg::manual_seed(7);
+  const std::vector<tg::Tensor> x{tg::testing::sample_in({2, 3}, 0.5, 2.0)};
+  auto exact = [](const std::vector<tg::Tensor>& in) { return cube(in[0], 1.0); };
+  auto wrong = [](const std::vector<tg::Tensor>& in) { return cube(in[0], 1.01); };
+  const auto no_raise = tg::GradcheckOptions().raise_exception(false);
+  CHECK(tg::gradcheck(exact, x, no_raise).passed);
+  CHECK(tg::gradcheck(wrong, x, no_raise).passed);  // first derivatives are right
+  CHECK(tg::gradgradcheck(exact, x, {}, no_raise).passed);
+  const auto result = tg::gradgradcheck(wrong, x, {}, no_raise);
+  INFO(result.message);
+  CHECK_FALSE(result.passed);
+  CHECK(result.message.find("second derivative mismatch") != std::string::npos);
+  // The analytic second derivative is the numeric one times 1.01 (6x·1.01 vs 6x, scaled by v).
+  CHECK(result.analytic == Approx(result.numeric * 1.01).epsilon(1e-4));
+  CHECK_THROWS_AS(tg::gradgradcheck(wrong, x), tg::GradcheckError);
+}
