@@ -81,7 +81,9 @@ struct DistributedDataParallel::Reducer {
   std::vector<std::size_t> bucket_of;
   std::vector<Bucket> buckets;
   bool sync_enabled = true;
-  bool any_ready = false;   // some gradient arrived since the last synchronisation
+  bool callback_queued = false;     // finish() is queued to run at the end of the current backward
+  bool synced_by_callback = false;  // ...and ran, so a synchronize() by hand has nothing left to do
+  std::vector<autograd::HookHandle> hooks;
   std::int64_t step = 0;           // synchronisations so far
   std::optional<std::int64_t> user_step;
 
@@ -109,9 +111,18 @@ struct DistributedDataParallel::Reducer {
   // The counter value carried by step `s`: small integers stay exact in float32 sums.
   double counter() const { return static_cast<double>(user_step.value_or(step) % (1 << 16) + 1); }
 
+  // A parameter's gradient is final for this backward (its post-accumulate hook).
   void grad_ready(std::size_t k) {
     if (!sync_enabled) return;
-    any_ready = true;
+    if (!callback_queued) {
+      callback_queued = true;
+      synced_by_callback = false;
+      autograd::queue_callback([this] {
+        callback_queued = false;
+        finish();
+        synced_by_callback = true;
+      });
+    }
     Bucket& b = buckets[bucket_of[k]];
     if (b.launched || b.pending == 0) return;
     if (--b.pending == 0) launch(b);
@@ -169,7 +180,6 @@ struct DistributedDataParallel::Reducer {
     }
     ++step;
     user_step.reset();
-    any_ready = false;
     if (!mismatch.empty()) throw std::runtime_error("DistributedDataParallel: " + mismatch);
   }
 };
@@ -189,9 +199,15 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, Distributed
       for (auto& [name, b] : module_.named_buffers()) broadcast(b, 0);
   }
   reducer_ = std::make_unique<Reducer>(module_.parameters(), options_.bucket_cap_bytes());
+  Reducer* reducer = reducer_.get();
+  for (std::size_t k = 0; k < reducer->params.size(); ++k)
+    reducer->hooks.push_back(
+        reducer->params[k].register_post_accumulate_grad_hook([reducer, k](const Tensor&) { reducer->grad_ready(k); }));
 }
 
-DistributedDataParallel::~DistributedDataParallel() = default;
+DistributedDataParallel::~DistributedDataParallel() {
+  for (auto& hook : reducer_->hooks) hook.remove();
+}
 
 std::int64_t DistributedDataParallel::bucket_count() const { return static_cast<std::int64_t>(reducer_->buckets.size()); }
 std::int64_t DistributedDataParallel::steps_synchronized() const { return reducer_->step; }
@@ -203,6 +219,10 @@ void DistributedDataParallel::set_step(std::int64_t step) {
 
 void DistributedDataParallel::synchronize() {
   if (!reducer_->sync_enabled) return;
+  if (reducer_->synced_by_callback) {  // the end of the backward already did it
+    reducer_->synced_by_callback = false;
+    return;
+  }
   reducer_->finish();
 }
 

@@ -38,9 +38,9 @@ class DistributedDataParallel {
   DistributedDataParallel(const DistributedDataParallel&) = delete;
   DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
 
-  // The step the next synchronisation belongs to (e.g. epoch * batches + batch), checked against the
-  // other ranks' with the buckets: a rank that skipped a batch is caught at its next backward. Without
-  // it, the count of synchronisations so far is used.
+  // The step the next backward belongs to (e.g. epoch * batches + batch; call it before backward),
+  // checked against the other ranks' with the buckets: a rank that skipped a batch is caught at its
+  // next backward. Without it, the count of synchronisations so far is used.
   void set_step(std::int64_t step);
 
   nn::Module& module() { return module_; }
@@ -49,7 +49,8 @@ class DistributedDataParallel {
   std::int64_t steps_synchronized() const;
 
   // Averages the gradients of the backward that just ran. Runs by itself at the end of every backward
-  // that reached the parameters; callable by hand (it does nothing if that already happened).
+  // that reached the parameters (an end-of-backward callback); callable by hand, when it does nothing if
+  // that already happened.
   void synchronize();
 
   // While a NoSync guard lives, backward accumulates gradients locally without communicating

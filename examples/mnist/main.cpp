@@ -207,8 +207,8 @@ Ranks current_ranks(const Settings& s) {
   return r;
 }
 
-// Data-parallel replicas: rank 0's weights everywhere, gradients averaged after each backward
-// (DistributedDataParallel); nothing in a single process.
+// Data-parallel replicas: rank 0's weights everywhere, gradients averaged as each backward ends
+// (DistributedDataParallel's hooks); nothing in a single process.
 class Replicas {
  public:
   Replicas(const Settings& s, nn::Module& model) {
@@ -220,11 +220,9 @@ class Replicas {
 #endif
   }
   // `step` numbers the global batch, so a rank out of step is caught instead of mixing gradients.
-  void average_gradients(std::int64_t step) {
+  void begin_step(std::int64_t step) {
 #ifdef TAPEGRAD_HAS_DISTRIBUTED
-    if (!ddp_) return;
-    ddp_->set_step(step);
-    ddp_->synchronize();
+    if (ddp_) ddp_->set_step(step);
 #else
     (void)step;
 #endif
@@ -374,9 +372,9 @@ int run_training(Settings s, const CLI::App& app) {
     for (auto& [images, labels] : loader) {
       if (batch++ == batches_per_epoch) break;
       optimizer->zero_grad();
+      replicas.begin_step((epoch - 1) * batches_per_epoch + batch);
       tg::Tensor loss = mnist::loss_for(s.model, forward(images), labels);
-      loss.backward();
-      replicas.average_gradients((epoch - 1) * batches_per_epoch + batch);
+      loss.backward();  // distributed: also averages the gradients over the ranks
       if (s.clip_grad_norm > 0) nn::utils::clip_grad_norm_(model->parameters(), s.clip_grad_norm);
       optimizer->step();
       if (schedule.per_batch) schedule.per_batch->step();

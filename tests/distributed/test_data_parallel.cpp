@@ -102,7 +102,24 @@ TEST_CASE("DistributedDataParallel: ranks at different steps are caught instead 
   const int r = dist::rank();
   nn::Sequential model = make_model(3);
   dist::DistributedDataParallel ddp(model);
-  tg::sum(model.forward(tg::ones({1, 5}, tg::kFloat64))).backward();
   ddp.set_step(r == 1 ? 11 : 10);  // rank 1 skipped a batch
-  CHECK_THROWS_WITH(ddp.synchronize(), Contains("the ranks are not at the same step"));
+  // The end of the backward averages the gradients, and finds the steps differ.
+  CHECK_THROWS_WITH(tg::sum(model.forward(tg::ones({1, 5}, tg::kFloat64))).backward(),
+                    Contains("the ranks are not at the same step"));
+}
+
+TEST_CASE("DistributedDataParallel: gradients are averaged by the time backward returns", "[distributed]") {
+  const int r = dist::rank();
+  nn::Sequential model = make_model(5);
+  dist::DistributedDataParallel ddp(model, dist::DistributedDataParallelOptions().bucket_cap_bytes(64));
+  const tg::Tensor x = tg::full({2, 5}, 0.5 * (r + 1), tg::kFloat64);
+  tg::sum(model.forward(x)).backward();  // no synchronize(): the post-accumulate hooks and the callback
+  CHECK(ddp.steps_synchronized() == 1);
+  for (const auto& p : model.parameters()) {
+    tg::Tensor mine = p.grad().clone(), everyone = p.grad().clone();
+    dist::all_reduce(everyone, dist::ReduceOp::kMax);  // identical on every rank, so max == mine
+    CHECK(tg::to_vector<double>(mine) == tg::to_vector<double>(everyone));
+  }
+  ddp.synchronize();  // nothing left to do
+  CHECK(ddp.steps_synchronized() == 1);
 }
