@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 
 #include <tapegrad/tapegrad.hpp>
 
@@ -154,4 +155,23 @@ TEST_CASE("conv modules: shapes, parameters, printing, Flatten/Unflatten", "[nn]
   CHECK(nn::Unflatten(1, {3, 4})(tg::randn({2, 12})).shape() == tg::Shape{2, 3, 4});
   CHECK_THROWS_WITH(nn::Unflatten(1, {2, 2})(tg::randn({2, 3})),
                     "unflatten: Provided sizes [2, 2] don't multiply up to the size of dim 1 (3) in the input tensor");
+}
+
+TEST_CASE("a BatchNorm model's checkpoint restores its running statistics", "[nn][batchnorm][checkpoint]") {
+  tg::manual_seed(4);
+  auto make = [] { return nn::Sequential(nn::Conv2d(2, 3, 3), nn::BatchNorm2d(3), nn::ReLU(), nn::Flatten()); };
+  nn::Sequential model = make();
+  for (int i = 0; i < 3; ++i) model(tg::randn({4, 2, 5, 5}) * 2.0 + 0.5);  // moves the running statistics
+  model.eval();
+  const tg::Tensor x = tg::randn({2, 2, 5, 5});
+  const auto expected = tg::to_vector<float>(model(x));
+  const std::string path = std::string(TAPEGRAD_SOURCE_DIR) + "/build/bn_checkpoint_test.safetensors";
+  tg::save(model, path);
+  tg::manual_seed(99);
+  nn::Sequential restored = make();
+  tg::load(restored, path);
+  restored.eval();
+  CHECK(tg::to_vector<float>(restored(x)) == expected);
+  CHECK(restored.at<nn::BatchNorm2d>(1).num_batches_tracked.item<std::int64_t>() == 3);
+  std::remove(path.c_str());
 }
