@@ -157,7 +157,7 @@ TEST_CASE("conv modules: shapes, parameters, printing, Flatten/Unflatten", "[nn]
                     "unflatten: Provided sizes [2, 2] don't multiply up to the size of dim 1 (3) in the input tensor");
 }
 
-TEST_CASE("a BatchNorm model's checkpoint restores its running statistics", "[nn][batchnorm][checkpoint]") {
+TEST_CASE("a BatchNorm model's checkpoint restores its running statistics", "[nn][batchnorm][state]") {
   tg::manual_seed(4);
   auto make = [] { return nn::Sequential(nn::Conv2d(2, 3, 3), nn::BatchNorm2d(3), nn::ReLU(), nn::Flatten()); };
   nn::Sequential model = make();
