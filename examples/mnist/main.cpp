@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    std::printf("%s\n", tg::cpu_capabilities().to_string().c_str());  // CPU and kernel instruction set
     if (s.threads > 0) tg::set_num_threads(s.threads);
     return s.eval.empty() ? run_training(s) : run_eval(s);
   } catch (const std::exception& e) {
