@@ -137,7 +137,7 @@ void print_peak_fractions(nn::Sequential& model, double train_rate, double eval_
   const tg::bench::Peak peak = tg::bench::measure_peak(tg::cpu_capabilities().active, tg::get_num_threads());
   const double peak_gflops = peak.all_cores_gflops;
   std::printf("%s\n", tg::cpu_capabilities().to_string().c_str());
-  std::printf("FMA peak:   %.1f GFLOP/s (%s, %d threads; %.1f on one core)\n", peak_gflops, tg::isa_name(peak.isa),
+  std::printf("FMA peak:   %.1f GFLOP/s (%s, threads: %d; %.1f on one core)\n", peak_gflops, tg::isa_name(peak.isa),
               peak.threads, peak.one_core_gflops);
   std::printf("of peak:    training %.1f %% (%.3f MFLOP/sample, %.1f GFLOP/s), evaluation %.1f %% (%.3f MFLOP/sample)\n",
               100 * train_rate * train_flops * 1e-9 / peak_gflops, train_flops * 1e-6, train_rate * train_flops * 1e-9,
