@@ -2,7 +2,8 @@
 // units (core/kernels/*_simd.cpp, bench/peak_fma_simd.cpp) are built once per set by
 // tapegrad_add_isa_objects (cmake/TapegradIsa.cmake), with TAPEGRAD_ISA_NS=<set> and its flags; they
 // put everything they define in a namespace named TAPEGRAD_ISA_NS or an anonymous one, so no copy
-// compiled for a wide set can stand in for another's at link time (tests/check_isa_symbols.sh).
+// compiled for a wide set can stand in for another's at link time (scripts/check-isa-symbols.sh,
+// run by ctest, checks it).
 #pragma once
 
 // GCC 12.2 flags _mm512_undefined_* inside its own AVX-512 headers as uninitialised once inlined
