@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/autograd.hpp"
+#include "core/cpu.hpp"
 #include "core/dtype.hpp"
 #include "core/gradcheck.hpp"
 #include "core/ops.hpp"

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "peak.hpp"
+
 namespace {
 
 namespace kernels = tapegrad::kernels;
@@ -84,10 +86,15 @@ std::vector<LayerBuffers>& network() {
   return layers;
 }
 
-void set_gflops(benchmark::State& state, double flop_per_iteration) {
+void set_gflops(benchmark::State& state, double flop_per_iteration, int threads) {
   // kIsIterationInvariantRate: flop_per_iteration · iterations / (wall) seconds.
   state.counters["GFLOP"] =
       benchmark::Counter(flop_per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  // The same rate as a fraction of the FMA peak (peak.hpp) on as many threads.
+  const tapegrad::bench::Peak& peak = tapegrad::bench::machine_peak();
+  const double peak_gflops = threads == 1 ? peak.one_core_gflops : peak.all_cores_gflops * threads / peak.threads;
+  state.counters["of_peak"] =
+      benchmark::Counter(flop_per_iteration * 1e-9 / peak_gflops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void bm_layer_gemm(benchmark::State& state, std::size_t layer, Kind kind, int threads) {
@@ -98,7 +105,7 @@ void bm_layer_gemm(benchmark::State& state, std::size_t layer, Kind kind, int th
     flop = buffers.run(kind);
     benchmark::ClobberMemory();
   }
-  set_gflops(state, flop);
+  set_gflops(state, flop, threads);
 }
 
 void bm_training_step_gemms(benchmark::State& state, int threads) {
@@ -114,7 +121,7 @@ void bm_training_step_gemms(benchmark::State& state, int threads) {
     }
     benchmark::ClobberMemory();
   }
-  set_gflops(state, flop);
+  set_gflops(state, flop, threads);
   state.counters["MFLOP/sample"] = flop / kBatch * 1e-6;
   state.counters["GEMM-only samples"] =
       benchmark::Counter(static_cast<double>(kBatch), benchmark::Counter::kIsIterationInvariantRate);
@@ -142,6 +149,11 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("gemm_backend", kernels::gemm_backend());
   benchmark::AddCustomContext("default_threads", std::to_string(tapegrad::get_num_threads()));
+  const tapegrad::bench::Peak& peak = tapegrad::bench::machine_peak();
+  benchmark::AddCustomContext("cpu", tapegrad::cpu_capabilities().to_string());
+  benchmark::AddCustomContext("fma_peak_gflops", std::to_string(peak.one_core_gflops) + " (1 thread), " +
+                                                     std::to_string(peak.all_cores_gflops) + " (" +
+                                                     std::to_string(peak.threads) + " threads)");
   register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

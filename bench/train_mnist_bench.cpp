@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "peak.hpp"
 
 namespace tg = tapegrad;
 namespace nn = tapegrad::nn;
@@ -39,6 +40,7 @@ struct Settings {
   int eval_passes = 3;
   std::uint64_t seed = 1;
   double width = 1.0;  // hidden sizes 512-256-128-64 scaled by this
+  bool peak = true;  // also measure the FMA peak and print the rates as a fraction of it
 };
 
 // The seed network, its hidden layers scaled by `width` (1: 784-512-256-128-64-10).
@@ -126,6 +128,27 @@ EvalResult evaluate(nn::Sequential& model, const std::shared_ptr<ds::MNIST>& tes
   return result;
 }
 
+// The rates as a fraction of the FMA peak (bench/peak.hpp) at the threads in use. FLOPs per sample are
+// the GEMMs': 2·Σ in·out forward; training adds the weight gradients (the same again) and the input
+// gradients of every layer but the first.
+void print_peak_fractions(nn::Sequential& model, double train_rate, double eval_rate) {
+  double weights = 0, first = 0;
+  for (const tg::Tensor& p : model.parameters()) {
+    if (p.dim() != 2) continue;
+    if (first == 0) first = static_cast<double>(p.numel());
+    weights += static_cast<double>(p.numel());
+  }
+  const double eval_flops = 2 * weights, train_flops = 2 * weights + 2 * weights + 2 * (weights - first);
+  const tg::bench::Peak peak = tg::bench::measure_peak(tg::cpu_capabilities().active, tg::get_num_threads());
+  const double peak_gflops = peak.all_cores_gflops;
+  std::printf("%s\n", tg::cpu_capabilities().to_string().c_str());
+  std::printf("FMA peak:   %.1f GFLOP/s (%s, threads: %d; %.1f on one core)\n", peak_gflops, tg::isa_name(peak.isa),
+              peak.threads, peak.one_core_gflops);
+  std::printf("of peak:    training %.1f %% (%.3f MFLOP/sample, %.1f GFLOP/s), evaluation %.1f %% (%.3f MFLOP/sample)\n",
+              100 * train_rate * train_flops * 1e-9 / peak_gflops, train_flops * 1e-6, train_rate * train_flops * 1e-9,
+              100 * eval_rate * eval_flops * 1e-9 / peak_gflops, eval_flops * 1e-6);
+}
+
 int run(const Settings& s) {
   if (!std::filesystem::is_directory(s.data)) {
     std::fprintf(stderr,
@@ -181,6 +204,7 @@ int run(const Settings& s) {
               "(last epoch)\n",
               allocs_per_step, alloc_kb_per_step, loader_allocs_per_batch);
   std::printf("peak RSS:   %.1f MB\n", rss);
+  if (s.peak) print_peak_fractions(model, train_rate, eval.samples_per_second);
 
   std::string epochs_json;
   for (double e : epoch_seconds) epochs_json += (epochs_json.empty() ? "" : ", ") + std::to_string(e);
@@ -210,6 +234,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--width", s.width, "scale of the hidden layers (1: the seed network)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", s.seed, "seed for the initialisation and the shuffling")->capture_default_str();
+  app.add_flag("!--no-peak", s.peak, "skip measuring the FMA peak (about a second)");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(s);

@@ -21,9 +21,9 @@ packages=(
 )
 if [[ ${1:-} == --consumers ]]; then
   packages+=(
-    python3-numpy python3-onnx            # onnx.checker (tests/onnx/)
+    python3-numpy python3-onnx            # onnx.checker (tests/consumers/)
     python3-opencv                        # OpenCV's DNN module runs the exported models
-    python3-torch                         # weights to and from PyTorch (tests/pytorch/, scripts/tapegrad_torch.py)
+    python3-torch                         # weights to and from PyTorch (tests/consumers/, scripts/tapegrad_torch.py)
     python3-matplotlib                    # scripts/plot_training.py
   )
 fi

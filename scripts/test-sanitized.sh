@@ -16,7 +16,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leak
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 start=$(date +%s)
-# Portable (TAPEGRAD_NATIVE=OFF): this run also covers the kernels' non-AVX-512 code paths.
+# Portable (TAPEGRAD_NATIVE=OFF), the build a packager makes. The kernel tests run every instruction set
+# the CPU has either way (runtime dispatch), and ctest repeats the softmax tests with TAPEGRAD_ISA=sse2/scalar.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPEGRAD_SANITIZE=ON -DTAPEGRAD_NATIVE=OFF > /dev/null
 cmake --build "$build" -j "$jobs"
 built=$(date +%s)

@@ -1,7 +1,8 @@
 // Row kernels for the softmax family and the fused cross-entropy. A "row" is `cols` contiguous
 // values; every function processes `rows` of them. T is float or double (explicitly instantiated).
-// The functions in namespace kernels are the fast ones; kernels::scalar holds plain twins with the
-// same contracts, used as test oracles.
+// The functions in namespace kernels are the fast ones: they call the SIMD kernels of the instruction
+// set chosen at run time (cpu_capabilities().active; softmax_kernels(isa) gives any available set's).
+// kernels::scalar holds plain twins with the same contracts, used as test oracles.
 //
 // Row semantics (as PyTorch): entries of -inf get probability 0; a row holding NaN or +inf, or made
 // only of -inf (an empty row included), gives NaN everywhere. Large finite logits (±1000) stay finite:
@@ -10,6 +11,8 @@
 
 #include <cstdint>
 #include <limits>
+
+#include "../cpu.hpp"
 
 namespace tapegrad::kernels {
 
@@ -66,5 +69,32 @@ namespace scalar {
 TAPEGRAD_DECLARE_SOFTMAX_KERNELS
 }  // namespace scalar
 #undef TAPEGRAD_DECLARE_SOFTMAX_KERNELS
+
+// One instruction set's kernels, as function pointers with the signatures above.
+template <class T> struct SoftmaxKernels {
+  decltype(&scalar::exp_values<T>) exp_values;
+  decltype(&scalar::softmax_rows<T>) softmax_rows;
+  decltype(&scalar::log_softmax_rows<T>) log_softmax_rows;
+  decltype(&scalar::logsumexp_rows<T>) logsumexp_rows;
+  decltype(&scalar::softmax_backward_rows<T>) softmax_backward_rows;
+  decltype(&scalar::log_softmax_backward_rows<T>) log_softmax_backward_rows;
+  decltype(&scalar::cross_entropy_forward_rows<T>) cross_entropy_forward_rows;
+  decltype(&scalar::cross_entropy_backward_rows<T>) cross_entropy_backward_rows;
+  decltype(&scalar::softmax_strided<T>) softmax_strided;
+  decltype(&scalar::log_softmax_strided<T>) log_softmax_strided;
+  decltype(&scalar::logsumexp_strided<T>) logsumexp_strided;
+  decltype(&scalar::softmax_backward_strided<T>) softmax_backward_strided;
+  decltype(&scalar::log_softmax_backward_strided<T>) log_softmax_backward_strided;
+};
+
+// The kernels of one instruction set that cpu_capabilities().available lists (Isa::scalar: the
+// twins), for tests and benchmarks; std::invalid_argument for a set the CPU or the build lacks.
+template <class T> const SoftmaxKernels<T>& softmax_kernels(Isa isa);
+
+// Each implementation's table (softmax_table.inc); the SIMD ones exist for the sets in this build.
+namespace scalar { template <class T> SoftmaxKernels<T> softmax_table(); }
+namespace sse2 { template <class T> SoftmaxKernels<T> softmax_table(); }
+namespace avx2 { template <class T> SoftmaxKernels<T> softmax_table(); }
+namespace avx512 { template <class T> SoftmaxKernels<T> softmax_table(); }
 
 }  // namespace tapegrad::kernels

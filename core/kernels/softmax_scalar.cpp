@@ -171,5 +171,6 @@ void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t ou
 }
 
 #include "softmax_instantiate.inc"
+#include "softmax_table.inc"
 
 }  // namespace tapegrad::kernels::scalar

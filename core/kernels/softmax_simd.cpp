@@ -1,27 +1,23 @@
 // xsimd kernels of the softmax family: the same formulas as the scalar twins (softmax_scalar.cpp),
-// one batch of W = xsimd::batch<T>::size values at a time. Rows start anywhere (unaligned loads);
+// one batch of W = xsimd::batch<T, Arch>::size values at a time. Rows start anywhere (unaligned loads);
 // a row's last partial batch goes through a small padded buffer, so short rows are vectorised too.
+// Compiled once per instruction set (TAPEGRAD_ISA_NS: sse2, avx2, avx512; see isa_arch.hpp); the
+// dispatched kernels::* functions (softmax_dispatch.cpp) call the active set's table.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 #include <utility>
-// GCC 12.2 flags _mm512_undefined_* inside its own AVX-512 headers as uninitialised once inlined
-// (GCC bug 105593, fixed in 12.3); the pragmas cover the header's locations only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <xsimd/xsimd.hpp>
-#pragma GCC diagnostic pop
 
+#include "isa_arch.hpp"
 #include "softmax.hpp"
 
-namespace tapegrad::kernels {
+namespace tapegrad::kernels::TAPEGRAD_ISA_NS {
 
 namespace {
 
-template <class T> using Batch = xsimd::batch<T>;
+template <class T> using Batch = xsimd::batch<T, isa::Arch>;
 template <class T> constexpr std::int64_t W = Batch<T>::size;
 template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
 // Whether a batch is one AVX-512 register, where masked loads/stores and vscalef are available.
@@ -110,10 +106,10 @@ template <class T, int Degree> constexpr std::array<T, Degree + 1> inverse_facto
 }
 
 // 2^i for integer i in the normal exponent range, built from its bits.
-template <class T> Batch<T> pow2(const xsimd::batch<xsimd::as_integer_t<T>>& i) {
+template <class T> Batch<T> pow2(const xsimd::batch<xsimd::as_integer_t<T>, isa::Arch>& i) {
   using C = ExpConstants<T>;
   using I = xsimd::as_integer_t<T>;
-  return xsimd::bitwise_cast<Batch<T>>((i + xsimd::batch<I>(I(C::exponent_bias))) << C::mantissa_bits);
+  return xsimd::bitwise_cast<Batch<T>>((i + xsimd::batch<I, isa::Arch>(I(C::exponent_bias))) << C::mantissa_bits);
 }
 
 // p·2^n for integral n with one rounding; results above the finite range overflow to inf.
@@ -416,6 +412,6 @@ void log_softmax_backward_strided(const T* y, const T* g, T* dx, std::int64_t ou
   });
 }
 
-#include "softmax_instantiate.inc"
+#include "softmax_table.inc"
 
-}  // namespace tapegrad::kernels
+}  // namespace tapegrad::kernels::TAPEGRAD_ISA_NS

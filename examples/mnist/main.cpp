@@ -468,6 +468,7 @@ int main(int argc, char** argv) {
   }
   int status = 1;
   try {
+    std::printf("%s\n", tg::cpu_capabilities().to_string().c_str());  // CPU and kernel instruction set
     if (s.threads > 0) tg::set_num_threads(s.threads);
     if (!s.eval.empty() && !s.resume.empty()) throw std::invalid_argument("--eval and --resume exclude each other");
     status = s.eval.empty() ? run_training(s, app) : run_eval(s);

@@ -1,30 +1,49 @@
-// The xsimd softmax-family kernels against their scalar twins, on row lengths around the batch width,
-// misaligned rows and the edge values PyTorch defines (±1000 logits, -inf entries, all -inf rows,
-// NaN and +inf entries); plus the vector exp against std::exp in ulps.
+// The xsimd softmax-family kernels of every instruction set this CPU and build run (and the scalar
+// table, through the same dispatch tables) against their scalar twins, on row lengths around each
+// set's batch width, misaligned rows and the edge values PyTorch defines (±1000 logits, -inf entries,
+// all -inf rows, NaN and +inf entries); plus the vector exp against std::exp in ulps.
+#include <algorithm>
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
-#include <xsimd/xsimd.hpp>
 
+#include <tapegrad/core/cpu.hpp>
 #include <tapegrad/core/kernels/softmax.hpp>
 
 namespace k = tapegrad::kernels;
 
 namespace {
 
-template <class T> constexpr std::int64_t kW = xsimd::batch<T>::size;  // the batch width of this build
+using tapegrad::Isa;
+
+// The sets under test: every one this CPU and build run, scalar first (TAPEGRAD_ISA does not matter).
+const std::vector<Isa>& kernel_isas() { return tapegrad::cpu_capabilities().available; }
+
+// The batch width of a set's kernels for T (1 for the scalar twins).
+template <class T> std::int64_t width(Isa isa) {
+  switch (isa) {
+    case Isa::sse2: return 16 / sizeof(T);
+    case Isa::avx2: return 32 / sizeof(T);
+    case Isa::avx512: return 64 / sizeof(T);
+    default: return 1;
+  }
+}
 template <class T> constexpr T kRtol = std::is_same_v<T, float> ? T(1e-6) : T(1e-12);
 template <class T> constexpr T kInf = std::numeric_limits<T>::infinity();
 template <class T> constexpr T kNan = std::numeric_limits<T>::quiet_NaN();
 
-template <class T> std::vector<std::int64_t> row_lengths() {
-  return {1, kW<T> - 1, kW<T>, kW<T> + 1, 2 * kW<T> + 1, 1000};
+template <class T> std::vector<std::int64_t> row_lengths(Isa isa) {
+  const std::int64_t w = width<T>(isa);
+  return {1, std::max<std::int64_t>(w - 1, 1), w, w + 1, 2 * w + 1, 1000};
 }
 
 // What a test row holds; one row of each kind per batch of rows.
@@ -97,7 +116,7 @@ void require_close(const T* got, const T* want, std::int64_t n, std::int64_t col
     if (close(got[i], want[i], scale(i))) continue;
     std::ostringstream msg;
     msg.precision(std::numeric_limits<T>::max_digits10);
-    msg << what << ": row " << i / cols << " col " << i % cols << " (cols " << cols << "): simd " << got[i]
+    msg << what << ": row " << i / cols << " col " << i % cols << " (cols " << cols << "): kernel " << got[i]
         << " vs scalar " << want[i];
     FAIL(msg.str());
   }
@@ -119,91 +138,103 @@ template <class T> Buffer<T> scalar_softmax(Buffer<T>& x, std::int64_t cols, boo
 
 TEMPLATE_TEST_CASE("simd softmax forward kernels match the scalar twins", "[core][kernels]", float, double) {
   using T = TestType;
-  std::mt19937 rng(1);
-  for (std::int64_t cols : row_lengths<T>()) {
-    const std::int64_t n = kRowKinds * cols;
-    Buffer<T> x = make_logits<T>(cols, rng);
-    Buffer<T> got(n), want(n);
-    const std::string len = " cols=" + std::to_string(cols);
+  for (Isa isa : kernel_isas()) {
+    INFO("instruction set: " << tapegrad::isa_name(isa));
+    const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
+    std::mt19937 rng(1);
+    for (std::int64_t cols : row_lengths<T>(isa)) {
+      const std::int64_t n = kRowKinds * cols;
+      Buffer<T> x = make_logits<T>(cols, rng);
+      Buffer<T> got(n), want(n);
+      const std::string len = " cols=" + std::to_string(cols);
 
-    k::softmax_rows(x.data(), got.data(), kRowKinds, cols);
-    k::scalar::softmax_rows(x.data(), want.data(), kRowKinds, cols);
-    require_close(got.data(), want.data(), n, cols, relative<T>(), "softmax" + len);
+      kern.softmax_rows(x.data(), got.data(), kRowKinds, cols);
+      k::scalar::softmax_rows(x.data(), want.data(), kRowKinds, cols);
+      require_close(got.data(), want.data(), n, cols, relative<T>(), "softmax" + len);
 
-    k::log_softmax_rows(x.data(), got.data(), kRowKinds, cols);
-    k::scalar::log_softmax_rows(x.data(), want.data(), kRowKinds, cols);
-    require_close(got.data(), want.data(), n, cols, unit_scale<T>(), "log_softmax" + len);
+      kern.log_softmax_rows(x.data(), got.data(), kRowKinds, cols);
+      k::scalar::log_softmax_rows(x.data(), want.data(), kRowKinds, cols);
+      require_close(got.data(), want.data(), n, cols, unit_scale<T>(), "log_softmax" + len);
 
-    k::logsumexp_rows(x.data(), got.data(), kRowKinds, cols);
-    k::scalar::logsumexp_rows(x.data(), want.data(), kRowKinds, cols);
-    require_close(got.data(), want.data(), kRowKinds, 1, unit_scale<T>(), "logsumexp" + len);
+      kern.logsumexp_rows(x.data(), got.data(), kRowKinds, cols);
+      k::scalar::logsumexp_rows(x.data(), want.data(), kRowKinds, cols);
+      require_close(got.data(), want.data(), kRowKinds, 1, unit_scale<T>(), "logsumexp" + len);
+    }
   }
 }
 
 TEMPLATE_TEST_CASE("simd softmax backward kernels match the scalar twins", "[core][kernels]", float, double) {
   using T = TestType;
-  std::mt19937 rng(2);
-  for (std::int64_t cols : row_lengths<T>()) {
-    const std::int64_t n = kRowKinds * cols;
-    Buffer<T> x = make_logits<T>(cols, rng);
-    Buffer<T> g = make_normal<T>(n, rng);
-    Buffer<T> got(n), want(n);
-    const std::string len = " cols=" + std::to_string(cols);
+  for (Isa isa : kernel_isas()) {
+    INFO("instruction set: " << tapegrad::isa_name(isa));
+    const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
+    std::mt19937 rng(2);
+    for (std::int64_t cols : row_lengths<T>(isa)) {
+      const std::int64_t n = kRowKinds * cols;
+      Buffer<T> x = make_logits<T>(cols, rng);
+      Buffer<T> g = make_normal<T>(n, rng);
+      Buffer<T> got(n), want(n);
+      const std::string len = " cols=" + std::to_string(cols);
 
-    // dx = y·(g - Σ g·y): the error of the row sum reaches every element scaled by y.
-    Buffer<T> p = scalar_softmax(x, cols, false);
-    k::softmax_backward_rows(p.data(), g.data(), got.data(), kRowKinds, cols);
-    k::scalar::softmax_backward_rows(p.data(), g.data(), want.data(), kRowKinds, cols);
-    require_close(got.data(), want.data(), n, cols, [&](std::int64_t i) { return std::abs(p[i]) * 2; },
-                  "softmax_backward" + len);
+      // dx = y·(g - Σ g·y): the error of the row sum reaches every element scaled by y.
+      Buffer<T> p = scalar_softmax(x, cols, false);
+      kern.softmax_backward_rows(p.data(), g.data(), got.data(), kRowKinds, cols);
+      k::scalar::softmax_backward_rows(p.data(), g.data(), want.data(), kRowKinds, cols);
+      require_close(got.data(), want.data(), n, cols, [&](std::int64_t i) { return std::abs(p[i]) * 2; },
+                    "softmax_backward" + len);
 
-    // dx = g - exp(y)·Σ g: the row sum has terms up to 2 each.
-    Buffer<T> logp = scalar_softmax(x, cols, true);
-    k::log_softmax_backward_rows(logp.data(), g.data(), got.data(), kRowKinds, cols);
-    k::scalar::log_softmax_backward_rows(logp.data(), g.data(), want.data(), kRowKinds, cols);
-    require_close(got.data(), want.data(), n, cols,
-                  [&](std::int64_t i) { return std::abs(g[i]) + std::exp(logp[i]) * 2 * T(cols); },
-                  "log_softmax_backward" + len);
+      // dx = g - exp(y)·Σ g: the row sum has terms up to 2 each.
+      Buffer<T> logp = scalar_softmax(x, cols, true);
+      kern.log_softmax_backward_rows(logp.data(), g.data(), got.data(), kRowKinds, cols);
+      k::scalar::log_softmax_backward_rows(logp.data(), g.data(), want.data(), kRowKinds, cols);
+      require_close(got.data(), want.data(), n, cols,
+                    [&](std::int64_t i) { return std::abs(g[i]) + std::exp(logp[i]) * 2 * T(cols); },
+                    "log_softmax_backward" + len);
+    }
   }
 }
 
 TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[core][kernels]", float, double) {
   using T = TestType;
-  std::mt19937 rng(3);
-  for (std::int64_t cols : row_lengths<T>()) {
-    const std::int64_t n = kRowKinds * cols;
-    Buffer<T> x = make_logits<T>(cols, rng);
-    Buffer<T> weight = make_normal<T>(cols, rng, T(0.5), T(2));
-    Buffer<T> grad = make_normal<T>(kRowKinds, rng);
-    std::vector<std::int64_t> target(kRowKinds);
-    for (int r = 0; r < kRowKinds; ++r) target[r] = (r * 7) % cols;
-    target[3] = -100;  // one ignored row
+  for (Isa isa : kernel_isas()) {
+    INFO("instruction set: " << tapegrad::isa_name(isa));
+    const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
+    std::mt19937 rng(3);
+    for (std::int64_t cols : row_lengths<T>(isa)) {
+      const std::int64_t n = kRowKinds * cols;
+      Buffer<T> x = make_logits<T>(cols, rng);
+      Buffer<T> weight = make_normal<T>(cols, rng, T(0.5), T(2));
+      Buffer<T> grad = make_normal<T>(kRowKinds, rng);
+      std::vector<std::int64_t> target(kRowKinds);
+      for (int r = 0; r < kRowKinds; ++r) target[r] = (r * 7) % cols;
+      target[3] = -100;  // one ignored row
 
-    for (bool weighted : {false, true}) {
-      for (double smoothing : {0.0, 0.1}) {
-        k::RowTargets<T> args;
-        args.index = target.data();
-        args.class_weight = weighted ? weight.data() : nullptr;
-        args.smoothing = smoothing;
-        args.skip_index = -100;
-        const std::string what = " cols=" + std::to_string(cols) + " weighted=" + std::to_string(weighted) +
-                                 " smoothing=" + std::to_string(smoothing);
+      for (bool weighted : {false, true}) {
+        for (double smoothing : {0.0, 0.1}) {
+          k::RowTargets<T> args;
+          args.index = target.data();
+          args.class_weight = weighted ? weight.data() : nullptr;
+          args.smoothing = smoothing;
+          args.skip_index = -100;
+          const std::string what = " cols=" + std::to_string(cols) + " weighted=" + std::to_string(weighted) +
+                                   " smoothing=" + std::to_string(smoothing);
 
-        Buffer<T> loss(kRowKinds), lse(kRowKinds), want_loss(kRowKinds), want_lse(kRowKinds);
-        k::cross_entropy_forward_rows(x.data(), loss.data(), lse.data(), kRowKinds, cols, args);
-        k::scalar::cross_entropy_forward_rows(x.data(), want_loss.data(), want_lse.data(), kRowKinds, cols, args);
-        require_close(lse.data(), want_lse.data(), kRowKinds, 1, unit_scale<T>(), "ce lse" + what);
-        // The loss sums up to cols terms of size w·(lse - x_c) ~ 2·(6 + log cols).
-        require_close(loss.data(), want_loss.data(), kRowKinds, 1, [&](std::int64_t) { return T(20); },
-                      "ce loss" + what);
+          Buffer<T> loss(kRowKinds), lse(kRowKinds), want_loss(kRowKinds), want_lse(kRowKinds);
+          kern.cross_entropy_forward_rows(x.data(), loss.data(), lse.data(), kRowKinds, cols, args);
+          k::scalar::cross_entropy_forward_rows(x.data(), want_loss.data(), want_lse.data(), kRowKinds, cols, args);
+          require_close(lse.data(), want_lse.data(), kRowKinds, 1, unit_scale<T>(), "ce lse" + what);
+          // The loss sums up to cols terms of size w·(lse - x_c) ~ 2·(6 + log cols).
+          require_close(loss.data(), want_loss.data(), kRowKinds, 1, [&](std::int64_t) { return T(20); },
+                        "ce loss" + what);
 
-        // Both backward twins get the same saved lse, so p = exp(x - lse) agrees to exp's accuracy.
-        Buffer<T> dx(n), want_dx(n);
-        k::cross_entropy_backward_rows(x.data(), want_lse.data(), grad.data(), dx.data(), kRowKinds, cols, args);
-        k::scalar::cross_entropy_backward_rows(x.data(), want_lse.data(), grad.data(), want_dx.data(), kRowKinds,
-                                               cols, args);
-        require_close(dx.data(), want_dx.data(), n, cols, [&](std::int64_t i) { return std::abs(grad[i / cols]) * 4; },
-                      "ce backward" + what);
+          // Both backward twins get the same saved lse, so p = exp(x - lse) agrees to exp's accuracy.
+          Buffer<T> dx(n), want_dx(n);
+          kern.cross_entropy_backward_rows(x.data(), want_lse.data(), grad.data(), dx.data(), kRowKinds, cols, args);
+          k::scalar::cross_entropy_backward_rows(x.data(), want_lse.data(), grad.data(), want_dx.data(), kRowKinds,
+                                                 cols, args);
+          require_close(dx.data(), want_dx.data(), n, cols, [&](std::int64_t i) { return std::abs(grad[i / cols]) * 4; },
+                        "ce backward" + what);
+        }
       }
     }
   }
@@ -212,79 +243,86 @@ TEMPLATE_TEST_CASE("simd fused cross-entropy matches the scalar twin", "[core][k
 TEMPLATE_TEST_CASE("simd strided softmax kernels (a dim that is not the last) match the scalar twins", "[core][kernels]",
                    float, double) {
   using T = TestType;
-  std::mt19937 rng(4);
-  const std::int64_t outer = 2;
-  for (std::int64_t len : {std::int64_t{1}, std::int64_t{5}, std::int64_t{40}}) {
-    for (std::int64_t inner : row_lengths<T>()) {
-      const std::int64_t n = outer * len * inner;
-      Buffer<T> x = make_strided_logits<T>(outer, len, inner, rng);
-      Buffer<T> g = make_normal<T>(n, rng);
-      Buffer<T> got(n), want(n), p(n), logp(n);
-      const std::string what = " len=" + std::to_string(len) + " inner=" + std::to_string(inner);
-      // Lines are not rows here: report positions as (outer·len, inner).
-      k::softmax_strided(x.data(), got.data(), outer, len, inner);
-      k::scalar::softmax_strided(x.data(), p.data(), outer, len, inner);
-      require_close(got.data(), p.data(), n, inner, relative<T>(), "softmax_strided" + what);
+  for (Isa isa : kernel_isas()) {
+    INFO("instruction set: " << tapegrad::isa_name(isa));
+    const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
+    std::mt19937 rng(4);
+    const std::int64_t outer = 2;
+    for (std::int64_t len : {std::int64_t{1}, std::int64_t{5}, std::int64_t{40}}) {
+      for (std::int64_t inner : row_lengths<T>(isa)) {
+        const std::int64_t n = outer * len * inner;
+        Buffer<T> x = make_strided_logits<T>(outer, len, inner, rng);
+        Buffer<T> g = make_normal<T>(n, rng);
+        Buffer<T> got(n), want(n), p(n), logp(n);
+        const std::string what = " len=" + std::to_string(len) + " inner=" + std::to_string(inner);
+        // Lines are not rows here: report positions as (outer·len, inner).
+        kern.softmax_strided(x.data(), got.data(), outer, len, inner);
+        k::scalar::softmax_strided(x.data(), p.data(), outer, len, inner);
+        require_close(got.data(), p.data(), n, inner, relative<T>(), "softmax_strided" + what);
 
-      k::log_softmax_strided(x.data(), got.data(), outer, len, inner);
-      k::scalar::log_softmax_strided(x.data(), logp.data(), outer, len, inner);
-      require_close(got.data(), logp.data(), n, inner, unit_scale<T>(), "log_softmax_strided" + what);
+        kern.log_softmax_strided(x.data(), got.data(), outer, len, inner);
+        k::scalar::log_softmax_strided(x.data(), logp.data(), outer, len, inner);
+        require_close(got.data(), logp.data(), n, inner, unit_scale<T>(), "log_softmax_strided" + what);
 
-      k::logsumexp_strided(x.data(), got.data(), outer, len, inner);
-      k::scalar::logsumexp_strided(x.data(), want.data(), outer, len, inner);
-      require_close(got.data(), want.data(), outer * inner, inner, unit_scale<T>(), "logsumexp_strided" + what);
+        kern.logsumexp_strided(x.data(), got.data(), outer, len, inner);
+        k::scalar::logsumexp_strided(x.data(), want.data(), outer, len, inner);
+        require_close(got.data(), want.data(), outer * inner, inner, unit_scale<T>(), "logsumexp_strided" + what);
 
-      k::softmax_backward_strided(p.data(), g.data(), got.data(), outer, len, inner);
-      k::scalar::softmax_backward_strided(p.data(), g.data(), want.data(), outer, len, inner);
-      require_close(got.data(), want.data(), n, inner, [&](std::int64_t i) { return std::abs(p[i]) * 2; },
-                    "softmax_backward_strided" + what);
+        kern.softmax_backward_strided(p.data(), g.data(), got.data(), outer, len, inner);
+        k::scalar::softmax_backward_strided(p.data(), g.data(), want.data(), outer, len, inner);
+        require_close(got.data(), want.data(), n, inner, [&](std::int64_t i) { return std::abs(p[i]) * 2; },
+                      "softmax_backward_strided" + what);
 
-      k::log_softmax_backward_strided(logp.data(), g.data(), got.data(), outer, len, inner);
-      k::scalar::log_softmax_backward_strided(logp.data(), g.data(), want.data(), outer, len, inner);
-      require_close(got.data(), want.data(), n, inner,
-                    [&](std::int64_t i) { return std::abs(g[i]) + std::exp(logp[i]) * 2 * T(len); },
-                    "log_softmax_backward_strided" + what);
+        kern.log_softmax_backward_strided(logp.data(), g.data(), got.data(), outer, len, inner);
+        k::scalar::log_softmax_backward_strided(logp.data(), g.data(), want.data(), outer, len, inner);
+        require_close(got.data(), want.data(), n, inner,
+                      [&](std::int64_t i) { return std::abs(g[i]) + std::exp(logp[i]) * 2 * T(len); },
+                      "log_softmax_backward_strided" + what);
+      }
     }
   }
 }
 
 TEMPLATE_TEST_CASE("simd softmax kernels keep PyTorch's edge semantics", "[core][kernels]", float, double) {
   using T = TestType;
+  const Isa isa = GENERATE(from_range(kernel_isas()));  // each set runs every section
+  INFO("instruction set: " << tapegrad::isa_name(isa));
+  const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
   SECTION("large logits stay finite (as softmax of [0, 1, 2])") {
     const T x[] = {1000, 1001, 1002};
     T y[3], lse[1];
-    k::softmax_rows(x, y, 1, 3);
+    kern.softmax_rows(x, y, 1, 3);
     CHECK(y[0] == Approx(0.0900305732).epsilon(1e-6));
     CHECK(y[1] == Approx(0.244728471).epsilon(1e-6));
     CHECK(y[2] == Approx(0.665240956).epsilon(1e-6));
-    k::log_softmax_rows(x, y, 1, 3);
+    kern.log_softmax_rows(x, y, 1, 3);
     CHECK(y[0] == Approx(-2.40760596).epsilon(1e-6));
     CHECK(y[2] == Approx(-0.407605964).epsilon(1e-6));
-    k::logsumexp_rows(x, lse, 1, 3);
+    kern.logsumexp_rows(x, lse, 1, 3);
     CHECK(lse[0] == Approx(1002.40760596).epsilon(1e-7));
   }
   SECTION("-inf entries get probability 0, log-probability -inf") {
     const T x[] = {-kInf<T>, 0, 0, -kInf<T>};
     T y[4];
-    k::softmax_rows(x, y, 1, 4);
+    kern.softmax_rows(x, y, 1, 4);
     CHECK(y[0] == 0);
     CHECK(y[1] == Approx(0.5));
     CHECK(y[3] == 0);
-    k::log_softmax_rows(x, y, 1, 4);
+    kern.log_softmax_rows(x, y, 1, 4);
     CHECK(y[0] == -kInf<T>);
     CHECK(y[2] == Approx(-std::log(2.0)));
   }
   SECTION("an all -inf row, a NaN or a +inf entry make the whole row NaN") {
-    const std::int64_t cols = 2 * kW<T> + 1;
+    const std::int64_t cols = 2 * width<T>(isa) + 1;
     std::vector<T> x(3 * cols, T(0.5)), y(3 * cols), lse(3);
     std::fill(x.begin(), x.begin() + cols, -kInf<T>);
     x[cols + cols - 1] = kNan<T>;      // in the tail
     x[2 * cols + 1] = kInf<T>;         // in the first batch
-    k::softmax_rows(x.data(), y.data(), 3, cols);
+    kern.softmax_rows(x.data(), y.data(), 3, cols);
     for (T v : y) CHECK(std::isnan(v));
-    k::log_softmax_rows(x.data(), y.data(), 3, cols);
+    kern.log_softmax_rows(x.data(), y.data(), 3, cols);
     for (T v : y) CHECK(std::isnan(v));
-    k::logsumexp_rows(x.data(), lse.data(), 3, cols);
+    kern.logsumexp_rows(x.data(), lse.data(), 3, cols);
     for (T v : lse) CHECK(std::isnan(v));
   }
 }
@@ -299,35 +337,81 @@ template <class T> std::int64_t ulp_distance(T a, T b) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("vector exp is within 2 ulp of std::exp and handles the edges", "[core][kernels]", float, double) {
+TEMPLATE_TEST_CASE("every vector exp is within 2 ulp of std::exp and handles the edges", "[core][kernels]", float, double) {
   using T = TestType;
-  // The range of normal results: [log(smallest normal), log(max)].
-  const T lo = std::is_same_v<T, float> ? T(-87.33) : T(-708.39);
-  const T hi = std::is_same_v<T, float> ? T(88.7) : T(709.7);
-  const std::int64_t n = 200001;
-  std::vector<T> x(n + 1), y(n + 1);
-  for (std::int64_t i = 0; i < n; ++i) x[i + 1] = lo + (hi - lo) * T(i) / T(n - 1);
-  k::exp_values(x.data() + 1, y.data() + 1, n);
-  std::int64_t worst = 0;
-  T worst_x = 0;
-  for (std::int64_t i = 1; i <= n; ++i) {
-    const std::int64_t d = ulp_distance(y[i], std::exp(x[i]));
-    if (d > worst) { worst = d; worst_x = x[i]; }
-  }
-  INFO("worst at x = " << worst_x);
-  CHECK(worst <= 2);
+  // The SIMD sets only: the scalar twin is std::exp itself, denormal results included.
+  for (Isa isa : kernel_isas()) {
+    if (isa == Isa::scalar) continue;
+    INFO("instruction set: " << tapegrad::isa_name(isa));
+    const k::SoftmaxKernels<T>& kern = k::softmax_kernels<T>(isa);
+    // The range of normal results: [log(smallest normal), log(max)].
+    const T lo = std::is_same_v<T, float> ? T(-87.33) : T(-708.39);
+    const T hi = std::is_same_v<T, float> ? T(88.7) : T(709.7);
+    const std::int64_t n = 200001;
+    std::vector<T> x(n + 1), y(n + 1);
+    for (std::int64_t i = 0; i < n; ++i) x[i + 1] = lo + (hi - lo) * T(i) / T(n - 1);
+    kern.exp_values(x.data() + 1, y.data() + 1, n);
+    std::int64_t worst = 0;
+    T worst_x = 0;
+    for (std::int64_t i = 1; i <= n; ++i) {
+      const std::int64_t d = ulp_distance(y[i], std::exp(x[i]));
+      if (d > worst) { worst = d; worst_x = x[i]; }
+    }
+    INFO("worst at x = " << worst_x);
+    CHECK(worst <= 2);
 
-  // Below the normal range results flush to 0 (-100 in float; -720 in double).
-  const T below_normal = std::is_same_v<T, float> ? T(-100) : T(-720);
-  const T edges[] = {-kInf<T>, -1000, below_normal, 0, 1000, kInf<T>, kNan<T>, T(1) / 1024};
-  T out[8];
-  k::exp_values(edges, out, 8);
-  CHECK(out[0] == 0);
-  CHECK(out[1] == 0);
-  CHECK(out[2] == 0);
-  CHECK(out[3] == 1);
-  CHECK(out[4] == kInf<T>);
-  CHECK(out[5] == kInf<T>);
-  CHECK(std::isnan(out[6]));
-  CHECK(ulp_distance(out[7], std::exp(T(1) / 1024)) <= 1);
+    // Below the normal range results flush to 0 (-100 in float; -720 in double).
+    const T below_normal = std::is_same_v<T, float> ? T(-100) : T(-720);
+    const T edges[] = {-kInf<T>, -1000, below_normal, 0, 1000, kInf<T>, kNan<T>, T(1) / 1024};
+    T out[8];
+    kern.exp_values(edges, out, 8);
+    CHECK(out[0] == 0);
+    CHECK(out[1] == 0);
+    CHECK(out[2] == 0);
+    CHECK(out[3] == 1);
+    CHECK(out[4] == kInf<T>);
+    CHECK(out[5] == kInf<T>);
+    CHECK(std::isnan(out[6]));
+    CHECK(ulp_distance(out[7], std::exp(T(1) / 1024)) <= 1);
+  }
+}
+
+TEST_CASE("the dispatched kernels are the active instruction set's", "[kernels]") {
+  const tapegrad::CpuCapabilities& caps = tapegrad::cpu_capabilities();
+  INFO(caps.to_string());
+  REQUIRE(!caps.available.empty());
+  CHECK(caps.available.front() == Isa::scalar);
+  CHECK(caps.best == caps.available.back());
+  if (!caps.forced) CHECK(caps.active == caps.best);
+  if (const char* forced = std::getenv("TAPEGRAD_ISA"); forced && *forced)
+    CHECK(std::string(tapegrad::isa_name(caps.active)) == forced);  // the ctest runs that force a set
+  CHECK(caps.to_string().find(std::string("kernels: ") + tapegrad::isa_name(caps.active)) != std::string::npos);
+  // Bit for bit the active table's results, on rows with every edge kind.
+  std::mt19937 rng(5);
+  const std::int64_t cols = 37;
+  Buffer<float> x = make_logits<float>(cols, rng);
+  std::vector<float> dispatched(kRowKinds * cols), direct(kRowKinds * cols);
+  k::log_softmax_rows(x.data(), dispatched.data(), kRowKinds, cols);
+  k::softmax_kernels<float>(caps.active).log_softmax_rows(x.data(), direct.data(), kRowKinds, cols);
+  CHECK(std::memcmp(dispatched.data(), direct.data(), direct.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("TAPEGRAD_ISA picks an available set; another is an error", "[kernels]") {
+  using tapegrad::detail::choose_isa;
+  const std::vector<Isa> some{Isa::scalar, Isa::sse2, Isa::avx2};
+  CHECK(choose_isa(nullptr, some) == Isa::avx2);
+  CHECK(choose_isa("", some) == Isa::avx2);
+  CHECK(choose_isa("sse2", some) == Isa::sse2);
+  CHECK(choose_isa("scalar", some) == Isa::scalar);
+  CHECK_THROWS_MATCHES(choose_isa("avx512", some), std::runtime_error,
+                       Catch::Matchers::Message("TAPEGRAD_ISA=avx512: this CPU or build does not run avx512 kernels "
+                                                "(available: scalar sse2 avx2)"));
+  CHECK_THROWS_MATCHES(choose_isa("AVX2", some), std::runtime_error,
+                       Catch::Matchers::Message("TAPEGRAD_ISA=AVX2: unknown instruction set (expected one of: scalar "
+                                                "sse2 avx2 avx512)"));
+  for (Isa isa : {Isa::scalar, Isa::sse2, Isa::avx2, Isa::avx512}) {
+    const auto& available = tapegrad::cpu_capabilities().available;
+    if (std::find(available.begin(), available.end(), isa) == available.end())
+      CHECK_THROWS_AS(k::softmax_kernels<float>(isa), std::invalid_argument);
+  }
 }

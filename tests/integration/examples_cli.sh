@@ -4,7 +4,7 @@
 #   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row
 #   eval          --eval of the model saved by `train`: the same accuracy and a 10x10 confusion matrix
 #   export-onnx   --eval of that model with --export-onnx: the accuracy line, an ONNX file, and a missing
-#                 folder refused with a message naming it (tests/onnx/ runs exports in real consumers)
+#                 folder refused with a message naming it (tests/consumers/ runs exports in real consumers)
 #   plot          scripts/plot_training.py on the train scenario's CSV draws a PNG (skipped, exit 77,
 #                 without python3-matplotlib)
 #   missing-data  --data on a folder that does not exist: exit 1, a message naming it and how to get the data

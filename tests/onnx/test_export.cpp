@@ -1,5 +1,5 @@
 // tapegrad::onnx::export_model: the file's structure and the errors. Whether the exported models run
-// and agree with tapegrad is checked by real consumers (tests/onnx/check_onnx.py: onnx.checker and
+// and agree with tapegrad is checked by real consumers (tests/consumers/check_onnx.py: onnx.checker and
 // OpenCV's DNN module); here, what needs no Python.
 #include <catch2/catch.hpp>
 #include <tapegrad/onnx/export.hpp>

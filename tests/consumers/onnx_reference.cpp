@@ -1,4 +1,4 @@
-// The tapegrad side of the consumer tests (tests/onnx/, tests/pytorch/): builds one of a few MNIST
+// The tapegrad side of the consumer tests (tests/consumers/): builds one of a few MNIST
 // models, trains it briefly (or loads a checkpoint), and writes into an output folder what the
 // Python checks compare against:
 //   model.onnx          the ONNX export        model.safetensors   the weights (tapegrad checkpoint)

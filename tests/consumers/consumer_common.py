@@ -1,4 +1,4 @@
-"""Shared by the consumer tests (tests/onnx/check_onnx.py, tests/pytorch/check_torch.py)."""
+"""Shared by the consumer tests (tests/consumers/check_onnx.py, check_torch.py)."""
 import importlib
 import os
 import subprocess
@@ -28,7 +28,7 @@ def require_modules(*modules):
 
 
 def run_reference(tool, model, data, work, *extra):
-    """Runs onnx_reference (tests/onnx/onnx_reference.cpp) and reads what it wrote."""
+    """Runs onnx_reference (tests/consumers/onnx_reference.cpp) and reads what it wrote."""
     import numpy as np
     os.makedirs(work, exist_ok=True)
     run = subprocess.run([tool, "--model", model, "--data", data, "--out", work, *extra],

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "onnx"))
+sys.path.insert(0, here)
 from consumer_common import require_modules, run_reference  # noqa: E402
 
 np, torch = require_modules(("numpy", "python3-numpy"), ("torch", "python3-torch"))
