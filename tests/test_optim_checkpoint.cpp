@@ -96,7 +96,7 @@ TEST_CASE("Training checkpoint: SIGKILL during a write leaves the previous check
   const std::string path = (dir / "run.ckpt").string();
   bool killed_mid_write = false;
   // Built (and stepped, which may use OpenMP threads) before fork: the child only writes files.
-  nn::Linear big(2500, 2000);
+  nn::Linear big(1000, 1000);
   optim::Adam big_opt(big.parameters());
   for (auto& p : big.parameters()) p.set_grad(tg::ones(p.shape()));
   big_opt.step();
@@ -106,7 +106,7 @@ TEST_CASE("Training checkpoint: SIGKILL during a write leaves the previous check
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-      // Child: write ~60 MB checkpoints over and over; report after the first complete one.
+      // Child: write ~12 MB checkpoints over and over; report after the first complete one.
       ::close(ready[0]);
       try {
         for (int i = 0;; ++i) {
@@ -124,7 +124,7 @@ TEST_CASE("Training checkpoint: SIGKILL during a write leaves the previous check
     char c;
     REQUIRE(::read(ready[0], &c, 1) == 1);
     ::close(ready[0]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * attempt));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 40 * attempt));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
@@ -134,7 +134,7 @@ TEST_CASE("Training checkpoint: SIGKILL during a write leaves the previous check
         fs::remove(entry.path());
       }
     // Whatever the moment of the kill, the checkpoint at `path` is a complete one.
-    nn::Linear loaded(2500, 2000);
+    nn::Linear loaded(1000, 1000);
     optim::Adam opt(loaded.parameters());
     CHECK_NOTHROW(optim::load_training_checkpoint(path, loaded, opt, nullptr, nullptr));
     CHECK(opt.state(0) != nullptr);
