@@ -4,6 +4,7 @@
 #include "core/autograd.hpp"
 #include "core/dtype.hpp"
 #include "core/gradcheck.hpp"
+#include "core/indexing.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
