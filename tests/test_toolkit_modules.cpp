@@ -18,7 +18,7 @@ class Net : public nn::Module {
  public:
   Net() {
     fc = &register_module("fc", nn::Linear(3, 4));                    // by value
-    norm = register_module("norm", std::make_shared<nn::LayerNorm>(nn::LayerNormOptions({4})));  // shared
+    norm = &register_module("norm", std::make_shared<nn::LayerNorm>(nn::LayerNormOptions({4})));  // shared
     blocks = &register_module("blocks", nn::ModuleList());
     blocks->push_back(nn::Linear(4, 4));
     blocks->push_back(std::make_shared<nn::GELU>());
