@@ -97,11 +97,10 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 
 // ---- statistics (core/ops/statistics.cpp) ----
-// Variance and standard deviation over dims (all when empty); unbiased divides by N - 1.
-Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased = true, bool keepdim = false);
-Tensor var(const Tensor& x, bool unbiased = true);
-Tensor std(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, bool unbiased = true);
+// Variance and standard deviation over dims (all when empty); unbiased divides by N - 1. (No
+// std(x, bool) overload: std(x, {1}) would silently pick it, {1} converting to true.)
+Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool unbiased = true, bool keepdim = false);
 // Vector p-norm over dims (all when empty): p = 1, 2, any p > 0, or INFINITY (one dim or all).
 // The gradient at a zero vector is 0 (PyTorch's convention), not NaN.
 Tensor norm(const Tensor& x, double p = 2, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);

@@ -29,7 +29,7 @@ std::map<std::string, Fn> toolkit_test::tensor_op_reference_cases() {
   m["argmin_keepdim"] = [](const Inputs& x) { return tg::argmin(x[0].index({Slice(std::nullopt, 2)}), 0, true); };
   m["min_all"] = [](const Inputs& x) { return tg::min(x[0].index({Slice(std::nullopt, 2)})); };
   m["std_dim_keepdim"] = [](const Inputs& x) { return tg::std(x[0], {1}, true, true); };
-  m["var_biased_all"] = [](const Inputs& x) { return tg::var(x[0], false); };
+  m["var_biased_all"] = [](const Inputs& x) { return tg::var(x[0], {}, false); };
   m["std_constant_rows"] = [](const Inputs& x) { return tg::std(x[0], {1}); };
   m["norm_p1_dim"] = [](const Inputs& x) { return tg::norm(x[0], 1, {1}); };
   m["norm_p2_all"] = [](const Inputs& x) { return tg::norm(x[0]); };

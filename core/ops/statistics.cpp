@@ -31,12 +31,10 @@ Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased
   // n - 1 = 0 gives 0/0 = NaN for one unbiased element, as PyTorch (which also warns).
   return div(sum(mul(centred, centred), dims, keepdim), unbiased ? n - 1 : n);
 }
-Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
 
 Tensor std(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased, bool keepdim) {
   return sqrt_zero_grad_at_zero(var(x, dims, unbiased, keepdim));
 }
-Tensor std(const Tensor& x, bool unbiased) { return std(x, {}, unbiased, false); }
 
 Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& dims, bool keepdim) {
   check_floating(x.dtype(), "norm");

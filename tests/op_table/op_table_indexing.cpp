@@ -29,7 +29,7 @@ std::vector<OpTableEntry> indexing_entries() {
       {"masked_fill", "", matrix, [](const Inputs& x) { return masked_fill(x[0], gt(x[0], 0.0), -1.5); }},
       {"min", "along a dim", matrix, [](const Inputs& x) { return min(x[0], 1).first; }},
       {"min", "all elements", matrix, [](const Inputs& x) { return min(x[0]); }},
-      {"var", "biased, all", matrix, [](const Inputs& x) { return var(x[0], false); }},
+      {"var", "biased, all", matrix, [](const Inputs& x) { return var(x[0], {}, false); }},
       {"std", "unbiased, dim, keepdim", matrix, [](const Inputs& x) { return tapegrad::std(x[0], {1}, true, true); }},
       {"norm", "p = 1, dim", matrix, [](const Inputs& x) { return norm(x[0], 1, {1}); }},
       {"norm", "p = 2, all", matrix, [](const Inputs& x) { return norm(x[0]); }},

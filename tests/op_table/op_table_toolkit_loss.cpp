@@ -34,10 +34,10 @@ std::vector<OpTableEntry> toolkit_loss_entries() {
       {"gaussian_nll_loss", "full, one variance per sample",
        [] { return Inputs{sample({4, 2}), sample({4, 2}), sample_in({4}, 0.5, 2.0)}; },
        [](const Inputs& x) { return F::gaussian_nll_loss(x[0], x[1], x[2], F::GaussianNLLLossFuncOptions().full(true)); }},
-      {"embedding", "padding_idx 1", [] { return Inputs{sample({4, 3})}; },
-       [](const Inputs& x) {
-         return F::embedding(indices({0, 1, 3, 1, 2, 0}, {2, 3}), x[0], F::EmbeddingFuncOptions().padding_idx(1));
-       }},
+      // Without padding_idx: the padding row's zero gradient is by design, not the derivative gradcheck
+      // measures (the PyTorch reference test covers it).
+      {"embedding", "repeated indices", [] { return Inputs{sample({4, 3})}; },
+       [](const Inputs& x) { return F::embedding(indices({0, 1, 3, 1, 2, 0}, {2, 3}), x[0]); }},
       {"layer_norm", "affine over the last two dims", [] { return Inputs{sample({2, 3, 4}), sample({3, 4}), sample({3, 4})}; },
        [](const Inputs& x) { return F::layer_norm(x[0], F::LayerNormFuncOptions({3, 4}).weight(x[1]).bias(x[2])); }},
   };
