@@ -6,6 +6,7 @@
 #include "core/cpu.hpp"
 #include "core/dtype.hpp"
 #include "core/gradcheck.hpp"
+#include "core/indexing.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"

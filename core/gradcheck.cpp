@@ -1,5 +1,6 @@
 #include "gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -20,6 +21,16 @@ std::vector<Tensor> fresh_leaves(const std::vector<Tensor>& inputs) {
     leaves.push_back(leaf);
   }
   return leaves;
+}
+
+// "[1, 0]": the position of flat element `flat` in a row-major `shape`.
+std::string index_str(std::int64_t flat, const Shape& shape) {
+  Shape index(shape.size());
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    index[d] = shape[d] ? flat % shape[d] : 0;
+    flat = shape[d] ? flat / shape[d] : 0;
+  }
+  return shape_str(index);
 }
 
 double get(const Tensor& t, std::int64_t i) {
@@ -45,6 +56,9 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   double worst_excess = 0;  // |analytic - numeric| - tolerance of the worst element so far
   bool any = false;
 
+  if (std::none_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); }))
+    throw std::invalid_argument(
+        "gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad_(true)");
   // Analytic Jacobian, one row per output element (one-hot upstream gradient each).
   const std::vector<Tensor> probe = fresh_leaves(inputs);
   const Tensor out0 = fn(probe);
@@ -106,7 +120,7 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   std::ostringstream msg;
   msg.precision(10);
   msg << "Jacobian mismatch for output " << worst.output_index << " with respect to input " << worst.input
-      << ", element " << worst.index << ": numerical " << worst.numeric << " vs analytical " << worst.analytic
+      << ", element " << worst.index << " " << index_str(worst.index, inputs[worst.input].shape()) << ": numerical " << worst.numeric << " vs analytical " << worst.analytic
       << " (eps " << options.eps() << ", atol " << options.atol() << ", rtol " << options.rtol() << ")";
   worst.message = msg.str();
   if (options.raise_exception()) throw GradcheckError(worst);

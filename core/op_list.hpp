@@ -17,6 +17,10 @@ namespace tapegrad::autograd {
   /* core/ops/elementwise.cpp */                                                                       \
   X(add) X(sub) X(mul) X(div) X(rsub) X(maximum) X(minimum) X(neg) X(pow) X(exp) X(log) X(log1p)        \
   X(sqrt) X(abs) X(clamp) X(where) X(clone) X(to)                                                      \
+  /* core/ops/unary_math.cpp */                                                                        \
+  X(sin) X(cos) X(expm1) X(rsqrt) X(erf)                                                               \
+  /* core/ops/statistics.cpp */                                                                        \
+  X(cumsum)                                                                                            \
   /* core/ops/activation.cpp */                                                                        \
   X(relu) X(sigmoid) X(tanh)                                                                           \
   /* core/ops/reduction.cpp */                                                                         \

@@ -48,6 +48,10 @@ Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, double b);
 Tensor lt(const Tensor& a, double b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, double b);
+Tensor le(const Tensor& a, double b);
+Tensor ge(const Tensor& a, double b);
 Tensor isnan(const Tensor& x);
 
 // Shape of the broadcast of a and b, with PyTorch's error text when they do not broadcast.
@@ -57,6 +61,13 @@ Tensor sum_to(const Tensor& grad, const Shape& shape);
 // x repeated along broadcast dimensions to fill `shape` (a copy; torch.broadcast_to). Differentiable:
 // the gradient is sum_to the input's shape.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
+
+// ---- unary math (core/ops/unary_math.cpp) ----
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor expm1(const Tensor& x);  // exp(x) - 1, accurate near 0
+Tensor rsqrt(const Tensor& x);  // 1 / sqrt(x)
+Tensor erf(const Tensor& x);
 
 // ---- activations (core/ops/activation.cpp) ----
 Tensor relu(const Tensor& x);
@@ -84,6 +95,37 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims);
 Tensor t(const Tensor& x);  // 2-D transpose (0-D and 1-D unchanged)
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+
+// ---- statistics (core/ops/statistics.cpp) ----
+// Variance and standard deviation over dims (all when empty); unbiased divides by N - 1. (No
+// std(x, bool) overload: std(x, {1}) would silently pick it, {1} converting to true.)
+Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool unbiased = true, bool keepdim = false);
+// Vector p-norm over dims (all when empty): p = 1, 2, any p > 0, or INFINITY (one dim or all).
+// The gradient at a zero vector is 0 (PyTorch's convention), not NaN.
+Tensor norm(const Tensor& x, double p = 2, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+Tensor cumsum(const Tensor& x, std::int64_t dim);
+
+// ---- picking, repeating, ordering (core/ops/selection.cpp; indexing with Slice in core/indexing.hpp) ----
+// Pieces of split_size along dim (the last may be smaller); chunk: `chunks` pieces of ceil(size / chunks).
+std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
+// broadcast_to where -1 keeps a dim's size (a copy: tapegrad tensors are contiguous).
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor repeat(const Tensor& x, const std::vector<std::int64_t>& repeats);  // torch.Tensor.repeat (tile)
+Tensor flip(const Tensor& x, const std::vector<std::int64_t>& dims);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);  // mask != 0 takes value
+std::pair<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim = false);  // values, int64 indices
+Tensor min(const Tensor& x);
+Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
+// Stable sort along dim; NaN sorts above every number. Values are differentiable (a gather).
+std::pair<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
+std::pair<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool largest = true, bool sorted = true);
+Tensor one_hot(const Tensor& x, std::int64_t num_classes = -1);  // int64 in, int64 out (..., num_classes)
+// 1 where every (any) element over dims (all when empty) is non-zero: 0/1 in x's dtype, like eq().
+Tensor all(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+Tensor any(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
 
 // ---- matrix products (core/ops/matmul.cpp) ----
 // 2-D x 2-D, 1-D x 2-D, 2-D x 1-D and 1-D x 1-D (dot), as torch.matmul.

@@ -45,7 +45,12 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   if (__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(element_size(options.dtype())), &bytes))
     throw std::invalid_argument("a " + std::string(dtype_name(options.dtype())) + " tensor of shape " +
                                 shape_str(shape) + " would need more than 2^63 bytes");
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
+  try {
+    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("not enough memory: you tried to allocate " + std::to_string(bytes) + " bytes (a " +
+                             dtype_name(options.dtype()) + " tensor of shape " + shape_str(shape) + ")");
+  }
   Tensor t(std::move(impl));
   if (options.requires_grad()) t.requires_grad_(true);
   return t;

@@ -30,6 +30,7 @@ class Tensor;
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names = "both operands");
 
 namespace autograd { struct Node; struct LeafHooks; class HookHandle; }
+namespace indexing { class TensorIndex; }
 class Tensor;
 
 struct TensorImpl {
@@ -130,6 +131,10 @@ class Tensor {
   Tensor relu() const;
   Tensor pow(double exponent) const;
   Tensor matmul(const Tensor& other) const;
+  // torch::indexing (core/indexing.hpp): x.index({Slice(0, 2), 1}), x.index_put_({None, idx}, 0.0).
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& values);
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, double value);
 
   // Fills in place (not differentiable; bumps the version).
   Tensor& fill_(double value);

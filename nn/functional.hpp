@@ -7,8 +7,11 @@
 #include "../core/tensor.hpp"
 #include <utility>
 
+#include "options/activation.hpp"
 #include "options/conv.hpp"
+#include "options/layers.hpp"
 #include "options/loss.hpp"
+#include "options/losses.hpp"
 #include "options/normalization.hpp"
 
 namespace tapegrad::nn {
@@ -21,6 +24,25 @@ Tensor sigmoid(const Tensor& input);
 Tensor tanh(const Tensor& input);
 Tensor softmax(const Tensor& input, std::int64_t dim);      // negative dims count from the end
 Tensor log_softmax(const Tensor& input, std::int64_t dim);
+
+// The toolkit's activations (functional/activations.cpp), composed of core ops; PyTorch 1.13's values,
+// gradients (also at the kinks) and NaN/inf behaviour.
+Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options = {});
+Tensor elu(const Tensor& input, const ELUFuncOptions& options = {});
+Tensor selu(const Tensor& input);
+Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});  // approximate "none" or "tanh"
+Tensor silu(const Tensor& input);
+Tensor mish(const Tensor& input);
+Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options = {});
+Tensor hardtanh(const Tensor& input, const HardtanhFuncOptions& options = {});
+Tensor relu6(const Tensor& input);
+Tensor logsigmoid(const Tensor& input);
+Tensor softsign(const Tensor& input);
+
+// Layers (functional/layers.cpp). embedding: int64 indices of any shape -> (*indices.shape, dim); the
+// padding_idx row gets no gradient. layer_norm over the trailing normalized_shape dims (biased variance).
+Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options = {});
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
 
 // Losses. Inputs with classes: (N, C), (N, C, d1..dk) or unbatched (C); the class dim is 1 (0 when
 // unbatched). Class-index targets are int64 of shape (N), (N, d1..dk) or 0-d. kNone keeps the
@@ -39,6 +61,25 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 // Squared error. Unlike PyTorch (which warns and broadcasts), target must have input's shape:
 // a broadcast there is almost always a bug ((N,1) against (N)), so tapegrad rejects it.
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
+
+
+// The toolkit's losses, composed of core ops (PyTorch 1.13's formulas and edge cases; see README).
+// l1, smooth_l1 and huber take a target of input's shape (no broadcasting, as mse_loss).
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
+// input holds log-probabilities; target probabilities (or log-probabilities with log_target).
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
+// target holds 1 or -1: max(0, -target·(input1 - input2) + margin).
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                           const MarginRankingLossFuncOptions& options = {});
+// input (N, D) or (D), target (N) or 0-d of 1 / -1.
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                             const CosineEmbeddingLossFuncOptions& options = {});
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossFuncOptions& options = {});
+// var of input's shape, of input's shape without its last dim, or with a last dim of 1.
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
+                         const GaussianNLLLossFuncOptions& options = {});
 
 }  // namespace functional
 

@@ -3,8 +3,12 @@
 // Sequential(Linear(784, 512), ReLU()) can take its layers by value.
 #pragma once
 
+#include <concepts>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +57,24 @@ class Module {
   // elsewhere (optimizers, options structs) stay valid and see the new values.
   void to(Dtype dtype);
 
+  // ---- the module tree (module_tree.cpp) ----
+  // The direct children, in registration order.
+  std::vector<std::shared_ptr<Module>> children() const;
+  // This module (named "", when include_self) and every descendant, depth first in registration order,
+  // with dotted names ("block.0"). The entry for this module itself does not own it (modules may live
+  // on the stack); the descendants' entries share ownership as usual.
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules(bool include_self = true) const;
+  std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
+  // Calls fn on this module, then on every descendant (depth first, registration order), as libtorch.
+  void apply(const std::function<void(Module&)>& fn);
+  // Number of parameter elements (recursively); with trainable_only, of those requiring grad.
+  std::int64_t num_parameters(bool trainable_only = false) const;
+  // A deep copy: fresh parameters and buffers with copies of the values (and requires_grad), the same
+  // training mode, the same structure; nothing is shared with the original. Every built-in module
+  // implements it; a user-defined module overrides it as `return clone_as<MyNet>(constructor args);`
+  // (the fresh module is built by its constructor, then the state is copied in by name).
+  virtual std::shared_ptr<Module> clone() const;
+
   // Short name used when printing ("Linear(in_features=784, out_features=512, bias=true)").
   virtual std::string repr() const { return "Module"; }
 
@@ -66,7 +88,23 @@ class Module {
     add_child(std::move(name), std::move(module));
     return ref;
   }
+  // ...or by value (moved in), as register_module("fc", nn::Linear(3, 4)); returns a reference to it.
+  template <class M>
+    requires(std::derived_from<std::remove_cvref_t<M>, Module> && !std::is_lvalue_reference_v<M>)
+  std::remove_cvref_t<M>& register_module(std::string name, M&& module) {
+    return register_module(std::move(name), std::make_shared<std::remove_cvref_t<M>>(std::move(module)));
+  }
   void add_child(std::string name, std::shared_ptr<Module> module);
+  // clone()'s helper: builds M from args and copies this module's state into it (clone_state_into).
+  template <class M, class... Args> std::shared_ptr<M> clone_as(Args&&... args) const {
+    auto fresh = std::make_shared<M>(std::forward<Args>(args)...);
+    clone_state_into(*fresh);
+    return fresh;
+  }
+  // Copies parameters and buffers (by name: into the fresh module's own handles when it registered
+  // them, so members like Linear::weight stay valid), the training mode and, recursively, the children:
+  // into the fresh module's child of the same name, or as a clone() appended when it has none.
+  void clone_state_into(Module& fresh) const;
   // Registers a buffer (an undefined tensor is allowed and skipped by named_buffers).
   Tensor register_buffer(std::string name, Tensor value);
 

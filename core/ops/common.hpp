@@ -14,11 +14,15 @@ using autograd::record;
 using autograd::save;
 using autograd::SavedTensor;
 
+// std::invalid_argument "<op>: operation on an undefined tensor" unless t is defined (core/checks.cpp).
+void check_defined(const char* op, const Tensor& t);
+
 namespace detail {
 
 // out[i] = f(x[i]). `Floating` restricts the op to float32/float64 (naming `op` in the error).
 template <bool Floating = true, class F>
 Tensor unary_map(const char* op, const Tensor& x, F f) {
+  check_defined(op, x);
   Tensor out = empty(x.shape(), x.dtype());
   auto run = [&](auto tag) {
     using T = decltype(tag);

@@ -255,6 +255,10 @@ Tensor gt(const Tensor& a, const Tensor& b) { return binary_map<false>("gt", a, 
 Tensor ge(const Tensor& a, const Tensor& b) { return binary_map<false>("ge", a, b, [](auto x, auto y) { return x >= y; }); }
 Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(a, b)); }
 Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(a, b)); }
+Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like(a, b)); }
+Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like(a, b)); }
+Tensor le(const Tensor& a, double b) { return le(a, scalar_like(a, b)); }
+Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like(a, b)); }
 Tensor isnan(const Tensor& x) {
   return unary_map<false>("isnan", x, [](auto v) { return v != v; });
 }

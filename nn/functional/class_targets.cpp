@@ -31,7 +31,11 @@ ClassLayout class_layout(const char* op, const Tensor& input) {
 ClassLayout class_index_layout(const char* op, const Tensor& input, const Tensor& target) {
   const ClassLayout layout = class_layout(op, input);
   if (target.dtype() != kInt64)
-    throw std::invalid_argument(std::string("expected scalar type Long but found ") + torch_type_name(target.dtype()));
+    throw std::invalid_argument(std::string(op) + ": expected target (class indices) of scalar type Long but found " +
+                                torch_type_name(target.dtype()) + "; class indices must be int64 (target.to(kInt64))" +
+                                (input.defined() && target.defined() && target.shape() == input.shape()
+                                     ? ", or class probabilities of input's dtype"
+                                     : ""));
   if (input.dim() == 1) {
     if (target.dim() == 1)
       throw std::invalid_argument("size mismatch (got input: " + shape_str(input.shape()) +

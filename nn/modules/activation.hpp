@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "../module.hpp"
@@ -13,6 +14,7 @@ class ReLU : public Module {
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override { return "ReLU()"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<ReLU>(); }
 };
 
 class Sigmoid : public Module {
@@ -20,6 +22,7 @@ class Sigmoid : public Module {
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override { return "Sigmoid()"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<Sigmoid>(); }
 };
 
 class Tanh : public Module {
@@ -27,6 +30,7 @@ class Tanh : public Module {
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override { return "Tanh()"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<Tanh>(); }
 };
 
 // softmax along `dim` (negative dims count from the end).
@@ -37,6 +41,7 @@ class Softmax : public Module {
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::int64_t dim() const { return dim_; }
   std::string repr() const override { return "Softmax(dim=" + std::to_string(dim_) + ")"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<Softmax>(dim_); }
 
  private:
   std::int64_t dim_;
@@ -49,6 +54,7 @@ class LogSoftmax : public Module {
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::int64_t dim() const { return dim_; }
   std::string repr() const override { return "LogSoftmax(dim=" + std::to_string(dim_) + ")"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<LogSoftmax>(dim_); }
 
  private:
   std::int64_t dim_;

@@ -41,8 +41,8 @@ class Sequential : public Module {
   }
   template <UnaryModule M> void push_back(std::shared_ptr<M> module) {
     if (!module) throw std::invalid_argument("Sequential::push_back: null module");
-    M* raw = module.get();
-    steps_.push_back([raw](const Tensor& x) { return Tensor(raw->forward(x)); });
+    // The forward is stored apart from the module it runs, so a clone() can reuse it on its own copies.
+    steps_.push_back({module.get(), [](Module& m, const Tensor& x) { return Tensor(static_cast<M&>(m).forward(x)); }});
     add_child(std::to_string(steps_.size() - 1), std::move(module));
   }
 
@@ -60,10 +60,15 @@ class Sequential : public Module {
     return *typed;
   }
   std::string repr() const override { return "Sequential"; }
+  std::shared_ptr<Module> clone() const override;
 
  private:
-  // The children's forwards, in order; they point into modules owned through named_children().
-  std::vector<std::function<Tensor(const Tensor&)>> steps_;
+  // The children (owned through named_children()) with their forwards, in order.
+  struct Step {
+    Module* module;
+    Tensor (*forward)(Module&, const Tensor&);
+  };
+  std::vector<Step> steps_;
 };
 
 }  // namespace tapegrad::nn

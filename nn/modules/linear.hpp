@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "../module.hpp"
@@ -22,6 +23,7 @@ class Linear : public Module {
   void reset_parameters();
   const LinearOptions& options() const { return options_; }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override { return clone_as<Linear>(options_); }
 
   Tensor weight;  // (out_features, in_features)
   Tensor bias;    // (out_features), undefined when options.bias(false)

@@ -2,6 +2,7 @@
 // pos_weight are registered as buffers, so criterion.to(kFloat64) converts them with a model.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "../module.hpp"
@@ -15,6 +16,7 @@ class NLLLoss : public Module {
   Tensor forward(const Tensor& input, const Tensor& target) const;
   Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override;
   NLLLossOptions options;
 };
 
@@ -24,6 +26,7 @@ class CrossEntropyLoss : public Module {
   Tensor forward(const Tensor& input, const Tensor& target) const;
   Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override;
   CrossEntropyLossOptions options;
 };
 
@@ -33,6 +36,7 @@ class BCELoss : public Module {
   Tensor forward(const Tensor& input, const Tensor& target) const;
   Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override;
   BCELossOptions options;
 };
 
@@ -42,6 +46,7 @@ class BCEWithLogitsLoss : public Module {
   Tensor forward(const Tensor& input, const Tensor& target) const;
   Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override;
   BCEWithLogitsLossOptions options;
 };
 
@@ -51,6 +56,7 @@ class MSELoss : public Module {
   Tensor forward(const Tensor& input, const Tensor& target) const;
   Tensor operator()(const Tensor& input, const Tensor& target) const { return forward(input, target); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override;
   MSELossOptions options;
 };
 

@@ -100,8 +100,9 @@ TEST_CASE("gradcheck: inputs that do not require grad are not checked (int64 ind
   CHECK(gradcheck_ok([](const Inputs& in) { return mul_add(in[0], in[1], 0); }, {a, b_const}));
   const tg::Tensor index = tg::tensor({{2, 0}, {1, 1}}, tg::kInt64);
   CHECK(gradcheck_ok([](const Inputs& in) { return tg::gather(in[0], 1, in[1]); }, {a, index}));
-  // Nothing requires grad: nothing to check, passes.
-  CHECK(gradcheck_ok([](const Inputs& in) { return in[0] * 2.0; }, {b_const}));
+  // Nothing requires grad: an error, as PyTorch (there would be nothing to check).
+  CHECK_THROWS_WITH(tg::gradcheck([](const Inputs& in) { return in[0] * 2.0; }, {b_const}),
+                    "gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad_(true)");
 }
 
 TEST_CASE("gradcheck: throws GradcheckError by default and leaves the inputs untouched", "[core]") {

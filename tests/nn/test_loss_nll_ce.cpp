@@ -279,7 +279,10 @@ TEST_CASE("nll_loss and cross_entropy error texts", "[nn]") {
     CHECK_THROWS_WITH(loss(tg::zeros({2, 3, 4}), labels(std::vector<std::int64_t>(10, 0), {2, 5})),
                       "Expected target size [2, 4], got [2, 5]");
     CHECK_THROWS_WITH(loss(tg::zeros({2, 3, 4}), labels({0, 0}, {2})), "Expected target size [2, 4], got [2]");
-    CHECK_THROWS_WITH(loss(x, tg::zeros({3})), "expected scalar type Long but found Float");
+    // The function and the argument are named (PyTorch only says "expected scalar type Long but found Float").
+    CHECK_THROWS_WITH(loss(x, tg::zeros({3})), std::string(which == 0 ? "nll_loss" : "cross_entropy") +
+                                                   ": expected target (class indices) of scalar type Long but found Float; "
+                                                   "class indices must be int64 (target.to(kInt64))");
     CHECK_THROWS_AS(loss(x, t, tg::ones({3}, tg::kFloat64)), std::invalid_argument);  // weight dtype != input dtype
   }
   CHECK_THROWS_WITH(F::cross_entropy(x, t, F::CrossEntropyFuncOptions().label_smoothing(1.5)),

@@ -1,0 +1,85 @@
+#include "layers.hpp"
+
+#include <stdexcept>
+
+#include "../../core/autograd.hpp"
+#include "../../core/random.hpp"
+#include "../functional.hpp"
+#include "activations.hpp"  // detail::format_number
+
+namespace tapegrad::nn {
+
+Embedding::Embedding(const EmbeddingOptions& options) : options_(options) {
+  const std::int64_t n = options.num_embeddings();
+  if (n < 0 || options.embedding_dim() < 0)
+    throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be >= 0");
+  if (options.padding_idx()) {
+    const std::int64_t pad = *options.padding_idx();
+    if (pad >= n || pad < -n) throw std::invalid_argument("Embedding: Padding_idx must be within num_embeddings");
+    options_.padding_idx(pad < 0 ? pad + n : pad);
+  }
+  weight = register_parameter("weight", empty({n, options.embedding_dim()}));
+  reset_parameters();
+}
+
+void Embedding::reset_parameters() {
+  NoGradGuard no_grad;
+  weight.copy_(randn(weight.shape(), weight.dtype()));
+  if (options_.padding_idx()) {
+    const std::int64_t d = options_.embedding_dim();
+    dispatch(weight.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      std::fill_n(weight.data<T>() + *options_.padding_idx() * d, d, T{0});
+    });
+  }
+}
+
+Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options) {
+  if (!embeddings.defined() || embeddings.dim() != 2)
+    throw std::invalid_argument("Embeddings parameter is expected to be 2-dimensional");
+  Embedding e(EmbeddingOptions(embeddings.size(0), embeddings.size(1)).padding_idx(options.padding_idx()));
+  NoGradGuard no_grad;
+  e.weight.set_data(embeddings.detach().clone());  // the given rows as they are (padding row included)
+  e.weight.requires_grad_(!options.freeze());
+  return e;
+}
+
+Tensor Embedding::forward(const Tensor& input) const {
+  return functional::embedding(input, weight, functional::EmbeddingFuncOptions().padding_idx(options_.padding_idx()));
+}
+
+std::string Embedding::repr() const {
+  std::string s = "Embedding(" + std::to_string(options_.num_embeddings()) + ", " + std::to_string(options_.embedding_dim());
+  if (options_.padding_idx()) s += ", padding_idx=" + std::to_string(*options_.padding_idx());
+  return s + ")";
+}
+
+LayerNorm::LayerNorm(const LayerNormOptions& options) : options_(options) {
+  if (options.elementwise_affine()) {
+    weight = register_parameter("weight", empty(options.normalized_shape()));
+    bias = register_parameter("bias", empty(options.normalized_shape()));
+  }
+  reset_parameters();
+}
+
+void LayerNorm::reset_parameters() {
+  if (!weight.defined()) return;
+  NoGradGuard no_grad;
+  weight.fill_(1.0);
+  bias.fill_(0.0);
+}
+
+Tensor LayerNorm::forward(const Tensor& input) const {
+  return functional::layer_norm(
+      input, functional::LayerNormFuncOptions(options_.normalized_shape()).weight(weight).bias(bias).eps(options_.eps()));
+}
+
+std::string LayerNorm::repr() const {
+  std::string dims;
+  for (auto d : options_.normalized_shape()) dims += std::to_string(d) + ",";
+  if (options_.normalized_shape().size() > 1) dims.pop_back();
+  return "LayerNorm((" + dims + "), eps=" + detail::format_number(options_.eps()) +
+         ", elementwise_affine=" + (options_.elementwise_affine() ? "True" : "False") + ")";
+}
+
+}  // namespace tapegrad::nn

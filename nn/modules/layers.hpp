@@ -1,0 +1,61 @@
+// Identity, Embedding and LayerNorm.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "../module.hpp"
+#include "../options/layers.hpp"
+
+namespace tapegrad::nn {
+
+// Returns its input (a placeholder, e.g. to switch a block off).
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& input) const { return input; }
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override { return "Identity()"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<Identity>(); }
+};
+
+// A lookup table: int64 indices of any shape -> (*shape, embedding_dim). Initialised N(0, 1), the
+// padding_idx row zeroed.
+class Embedding : public Module {
+ public:
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim) : Embedding(EmbeddingOptions(num_embeddings, embedding_dim)) {}
+  explicit Embedding(const EmbeddingOptions& options);
+  // An Embedding holding a copy of `embeddings` (2-D); frozen (no grad) unless options.freeze(false).
+  static Embedding from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options = {});
+
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  void reset_parameters();
+  const EmbeddingOptions& options() const { return options_; }
+  std::string repr() const override;
+  std::shared_ptr<Module> clone() const override { return clone_as<Embedding>(options_); }
+
+  Tensor weight;  // (num_embeddings, embedding_dim)
+
+ private:
+  EmbeddingOptions options_;
+};
+
+// Normalises over the trailing normalized_shape dims: (x - mean) / sqrt(var + eps) · weight + bias.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(const LayerNormOptions& options);
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  void reset_parameters();
+  const LayerNormOptions& options() const { return options_; }
+  std::string repr() const override;
+  std::shared_ptr<Module> clone() const override { return clone_as<LayerNorm>(options_); }
+
+  Tensor weight;  // normalized_shape, ones; undefined without elementwise_affine
+  Tensor bias;    // normalized_shape, zeros
+
+ private:
+  LayerNormOptions options_;
+};
+
+}  // namespace tapegrad::nn

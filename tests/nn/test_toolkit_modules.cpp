@@ -1,0 +1,246 @@
+// The toolkit's modules and Module tree helpers: Identity, Embedding, LayerNorm, ModuleList, ModuleDict,
+// the activation and loss modules, register_module by value, apply/named_modules/children, num_parameters
+// and the deep clone().
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <sstream>
+
+#include <tapegrad/tapegrad.hpp>
+
+namespace tg = tapegrad;
+namespace nn = tapegrad::nn;
+
+namespace {
+
+// A user-defined model registering children by value and by shared_ptr.
+class Net : public nn::Module {
+ public:
+  Net() {
+    fc = &register_module("fc", nn::Linear(3, 4));                    // by value
+    norm = &register_module("norm", std::make_shared<nn::LayerNorm>(nn::LayerNormOptions({4})));  // shared
+    blocks = &register_module("blocks", nn::ModuleList());
+    blocks->push_back(nn::Linear(4, 4));
+    blocks->push_back(std::make_shared<nn::GELU>());
+    register_buffer("steps", tg::zeros({1}));
+  }
+  tg::Tensor forward(const tg::Tensor& x) const {
+    tg::Tensor h = (*norm)(fc->forward(x));
+    h = blocks->at<nn::Linear>(0)(h);
+    return blocks->at<nn::GELU>(1)(h);
+  }
+  std::shared_ptr<nn::Module> clone() const override { return clone_as<Net>(); }
+  std::string repr() const override { return "Net"; }
+
+  nn::Linear* fc;
+  nn::LayerNorm* norm;
+  nn::ModuleList* blocks;
+};
+
+std::string str(const nn::Module& m) {
+  std::ostringstream s;
+  s << m;
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("register_module takes a module by value as well as by shared_ptr", "[nn][toolkit]") {
+  Net net;
+  std::vector<std::string> names;
+  for (const auto& [name, p] : net.named_parameters()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"fc.weight", "fc.bias", "norm.weight", "norm.bias", "blocks.0.weight", "blocks.0.bias"});
+  CHECK(net.fc->weight.is_same(net.named_parameters()[0].second));
+  CHECK(net.forward(tg::ones({2, 3})).shape() == tg::Shape{2, 4});
+}
+
+TEST_CASE("named_modules, modules, children and apply walk the tree depth first", "[nn][toolkit]") {
+  Net net;
+  std::vector<std::string> names;
+  for (const auto& [name, m] : net.named_modules()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"", "fc", "norm", "blocks", "blocks.0", "blocks.1"});
+  CHECK(net.named_modules()[0].second.get() == &net);
+  CHECK(net.named_modules(false).size() == 5);
+  CHECK(net.modules().size() == 6);
+  CHECK(net.children().size() == 3);
+  CHECK(net.children()[2].get() == net.blocks);
+
+  std::vector<std::string> visited;
+  net.apply([&](nn::Module& m) { visited.push_back(m.repr()); });
+  CHECK(visited.size() == 6);
+  CHECK(visited[0] == "Net");
+  CHECK(visited[5] == "GELU(approximate='none')");
+  // apply is how a user re-initialises every Linear.
+  net.apply([](nn::Module& m) {
+    if (auto* linear = dynamic_cast<nn::Linear*>(&m)) {
+      tg::NoGradGuard no_grad;
+      linear->weight.fill_(0.5);
+    }
+  });
+  CHECK(tg::to_vector<double>(net.fc->weight)[0] == 0.5);
+  CHECK(tg::to_vector<double>(net.blocks->at<nn::Linear>(0).weight)[3] == 0.5);
+}
+
+TEST_CASE("num_parameters counts parameter elements, optionally only trainable ones", "[nn][toolkit]") {
+  Net net;
+  CHECK(net.num_parameters() == 3 * 4 + 4 + 4 + 4 + 16 + 4);
+  net.fc->weight.requires_grad_(false);
+  CHECK(net.num_parameters(true) == 4 + 4 + 4 + 16 + 4);
+}
+
+TEST_CASE("clone() is deep: parameters, buffers, requires_grad and training mode, nothing shared", "[nn][toolkit]") {
+  tg::manual_seed(3);
+  Net net;
+  net.fc->weight.requires_grad_(false);
+  {
+    tg::NoGradGuard no_grad;
+    net.named_buffers()[0].second.fill_(7.0);
+  }
+  net.blocks->eval();  // only the subtree
+  auto copy = std::dynamic_pointer_cast<Net>(net.clone());
+  REQUIRE(copy);
+  const auto a = net.named_parameters(), b = copy->named_parameters();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO(a[i].first);
+    CHECK(a[i].first == b[i].first);
+    CHECK(tg::to_vector<double>(a[i].second) == tg::to_vector<double>(b[i].second));
+    CHECK(a[i].second.requires_grad() == b[i].second.requires_grad());
+    CHECK(a[i].second.impl()->storage != b[i].second.impl()->storage);
+  }
+  CHECK(tg::to_vector<double>(copy->named_buffers()[0].second) == std::vector<double>{7.0});
+  CHECK(copy->is_training());
+  CHECK(!copy->blocks->is_training());
+  CHECK(!copy->blocks->at<nn::Linear>(0).is_training());
+  // The clone's member handles are its own registered parameters...
+  CHECK(copy->fc->weight.is_same(b[0].second));
+  // ...and training it leaves the original alone.
+  const auto before = tg::to_vector<double>(net.blocks->at<nn::Linear>(0).weight);
+  {
+    tg::NoGradGuard no_grad;
+    copy->blocks->at<nn::Linear>(0).weight.fill_(0.0);
+  }
+  CHECK(tg::to_vector<double>(net.blocks->at<nn::Linear>(0).weight) == before);
+  // Same outputs.
+  const tg::Tensor x = tg::randn({2, 3});
+  auto fresh = std::dynamic_pointer_cast<Net>(net.clone());
+  CHECK(tg::to_vector<double>(fresh->forward(x)) == tg::to_vector<double>(net.forward(x)));
+}
+
+TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn][toolkit]") {
+  nn::Sequential seq(nn::Linear(2, 3), nn::SiLU(), nn::Linear(3, 1));
+  seq.to(tg::kFloat64);
+  auto copy = std::dynamic_pointer_cast<nn::Sequential>(seq.clone());
+  REQUIRE(copy);
+  const tg::Tensor x = tg::randn({4, 2}, tg::kFloat64);
+  CHECK(tg::to_vector<double>(copy->forward(x)) == tg::to_vector<double>(seq.forward(x)));
+  CHECK(copy->at<nn::Linear>(0).weight.dtype() == tg::kFloat64);
+  CHECK(str(*copy) == str(seq));
+
+  nn::ModuleDict heads;
+  heads.insert("a", nn::Linear(2, 2));
+  heads.insert("b", nn::Identity());
+  auto heads_copy = std::dynamic_pointer_cast<nn::ModuleDict>(heads.clone());
+  REQUIRE(heads_copy);
+  CHECK(heads_copy->keys() == std::vector<std::string>{"a", "b"});
+  CHECK(&heads_copy->at<nn::Linear>("a") != &heads.at<nn::Linear>("a"));
+
+  nn::CrossEntropyLoss ce(nn::CrossEntropyLossOptions().weight(tg::tensor({1.0, 2.0})));
+  auto ce_copy = std::dynamic_pointer_cast<nn::CrossEntropyLoss>(ce.clone());
+  REQUIRE(ce_copy);
+  CHECK(!ce_copy->options.weight().is_same(ce.options.weight()));
+  CHECK(tg::to_vector<double>(ce_copy->options.weight()) == std::vector<double>{1.0, 2.0});
+
+  class Custom : public nn::Module {};
+  Custom custom;
+  CHECK_THROWS_WITH(custom.clone(), Catch::Contains("clone() is not implemented for Module"));
+}
+
+TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][toolkit]") {
+  nn::ModuleList list;
+  list.push_back(nn::Linear(2, 2));
+  list.push_back(std::make_shared<nn::ReLU>());
+  CHECK(list.size() == 2);
+  CHECK(list[-1].repr() == "ReLU()");
+  std::size_t n = 0;
+  for (const auto& m : list) n += m != nullptr;
+  CHECK(n == 2);
+  CHECK(list.parameters().size() == 2);
+  CHECK_THROWS_AS(list[2], std::out_of_range);
+  CHECK_THROWS_AS(list.at<nn::Linear>(1), std::invalid_argument);
+  CHECK(str(list) == "ModuleList(\n  (0): Linear(in_features=2, out_features=2, bias=true)\n  (1): ReLU()\n)");
+}
+
+TEST_CASE("ModuleDict: insert, lookup, order and errors", "[nn][toolkit]") {
+  nn::ModuleDict dict;
+  dict.insert("encoder", nn::Linear(2, 3));
+  dict.insert("act", nn::GELU(nn::GELUOptions().approximate("tanh")));
+  CHECK(dict.contains("act"));
+  CHECK(!dict.contains("decoder"));
+  CHECK(dict["act"].repr() == "GELU(approximate='tanh')");
+  CHECK(dict.named_parameters()[0].first == "encoder.weight");
+  CHECK_THROWS_WITH(dict["decoder"], "ModuleDict: no module under the key \"decoder\"");
+  CHECK_THROWS_AS(dict.insert("act", nn::Identity()), std::invalid_argument);
+  CHECK_THROWS_AS(dict.insert("a.b", nn::Identity()), std::invalid_argument);
+}
+
+TEST_CASE("Embedding: lookup, padding_idx, from_pretrained and errors", "[nn][toolkit]") {
+  tg::manual_seed(0);
+  nn::Embedding emb(nn::EmbeddingOptions(5, 3).padding_idx(-1));
+  CHECK(*emb.options().padding_idx() == 4);
+  CHECK(tg::to_vector<double>(tg::sum(tg::abs(emb.weight), {1})).back() == 0.0);  // the padding row starts at 0
+  CHECK(emb.repr() == "Embedding(5, 3, padding_idx=4)");
+  const tg::Tensor idx = tg::from_vector(std::vector<std::int64_t>{0, 4, 4, 2}, {2, 2});
+  const tg::Tensor out = emb(idx);
+  CHECK(out.shape() == tg::Shape{2, 2, 3});
+  tg::sum(out).backward();
+  const auto g = tg::to_vector<double>(emb.weight.grad());
+  CHECK(std::vector<double>(g.begin() + 12, g.end()) == std::vector<double>{0, 0, 0});  // padding row: no gradient
+  CHECK(std::vector<double>(g.begin(), g.begin() + 3) == std::vector<double>{1, 1, 1});
+
+  const tg::Tensor table = tg::tensor({{1.0, 2.0}, {3.0, 4.0}});
+  nn::Embedding frozen = nn::Embedding::from_pretrained(table);
+  CHECK(!frozen.weight.requires_grad());
+  CHECK(tg::to_vector<double>(frozen(tg::from_vector(std::vector<std::int64_t>{1}, {1}))) == std::vector<double>{3, 4});
+  CHECK(nn::Embedding::from_pretrained(table, nn::EmbeddingFromPretrainedOptions().freeze(false)).weight.requires_grad());
+
+  CHECK_THROWS_WITH(emb(tg::tensor({1.0})), Catch::Contains("'indices' to have scalar type int64; but got float32"));
+  CHECK_THROWS_AS(emb(tg::from_vector(std::vector<std::int64_t>{5}, {1})), std::out_of_range);
+  CHECK_THROWS_WITH(nn::Embedding(nn::EmbeddingOptions(3, 2).padding_idx(3)), Catch::Contains("Padding_idx must be within num_embeddings"));
+  CHECK_THROWS_AS(nn::Embedding::from_pretrained(tg::ones({3})), std::invalid_argument);
+}
+
+TEST_CASE("LayerNorm: normalises the trailing dims, affine parameters, messages", "[nn][toolkit]") {
+  nn::LayerNorm ln(nn::LayerNormOptions({2, 3}).eps(1e-5));
+  CHECK(ln.repr() == "LayerNorm((2,3), eps=1e-05, elementwise_affine=True)");
+  CHECK(ln.parameters().size() == 2);
+  const tg::Tensor y = ln(tg::randn({4, 2, 3}));
+  const auto mean = tg::to_vector<double>(tg::mean(y, {1, 2}));
+  for (double m : mean) CHECK(std::abs(m) < 1e-6);
+  nn::LayerNorm plain(nn::LayerNormOptions({3}).elementwise_affine(false));
+  CHECK(plain.parameters().empty());
+  CHECK(plain.repr() == "LayerNorm((3,), eps=1e-05, elementwise_affine=False)");
+  CHECK_THROWS_WITH(ln(tg::randn({2, 3, 2})),
+                    "Given normalized_shape=[2, 3], expected input with shape [*, 2, 3], but got input of size[2, 3, 2]");
+}
+
+TEST_CASE("activation and loss modules print as PyTorch and call their functional forms", "[nn][toolkit]") {
+  CHECK(nn::LeakyReLU().repr() == "LeakyReLU(negative_slope=0.01)");
+  CHECK(nn::ELU(nn::ELUOptions().alpha(2)).repr() == "ELU(alpha=2.0)");
+  CHECK(nn::Softplus().repr() == "Softplus(beta=1.0, threshold=20.0)");
+  CHECK(nn::Hardtanh().repr() == "Hardtanh(min_val=-1.0, max_val=1.0)");
+  CHECK(nn::SELU().repr() == "SELU()");
+  CHECK(nn::Mish().repr() == "Mish()");
+  const tg::Tensor x = tg::tensor({-2.0, 0.5, 7.0});
+  CHECK(tg::to_vector<double>(nn::ReLU6()(x)) == std::vector<double>{0, 0.5, 6});
+  CHECK(tg::to_vector<double>(nn::Hardtanh()(x)) == std::vector<double>{-1, 0.5, 1});
+  CHECK(tg::to_vector<double>(nn::Softsign()(x)) == tg::to_vector<double>(nn::functional::softsign(x)));
+  CHECK(tg::to_vector<double>(nn::LogSigmoid()(x)) == tg::to_vector<double>(nn::functional::logsigmoid(x)));
+  CHECK_THROWS_WITH(nn::GELU(nn::GELUOptions().approximate("fast"))(x), "approximate argument must be either none or tanh.");
+
+  nn::HuberLoss huber(nn::HuberLossOptions().delta(0.5).reduction(tg::kSum));
+  CHECK(huber(x, tg::zeros({3})).item() == Approx(0.5 * 1.75 + 0.125 + 0.5 * 6.75));
+  nn::GaussianNLLLoss gnll;
+  CHECK(gnll(x, x, tg::ones({3})).item() == 0.0);
+  CHECK(nn::L1Loss().repr() == "L1Loss()");
+}
