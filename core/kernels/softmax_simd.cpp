@@ -1,4 +1,6 @@
 // xsimd kernels of the softmax family: the same formulas as the scalar twins (softmax_scalar.cpp),
+// kept in one file (a little over 400 lines) because they share the row helpers and are compiled once
+// per instruction set as a unit (cmake/TapegradIsa.cmake);
 // one batch of W = xsimd::batch<T, Arch>::size values at a time. Rows start anywhere (unaligned loads);
 // a row's last partial batch goes through a small padded buffer, so short rows are vectorised too.
 // Compiled once per instruction set (TAPEGRAD_ISA_NS: sse2, avx2, avx512; see isa_arch.hpp); the

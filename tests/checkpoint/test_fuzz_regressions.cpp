@@ -99,7 +99,7 @@ TEST_CASE("checkpoint fuzz seeds: the re-laid-out seeds hold the same values as 
 
 // ---------------------------------------------------------------------------------------------
 // Hostile headers. Each case below crashed, hung or blew up memory or messages before the header was
-// parsed as a stream of events (see HeaderParser in nn/checkpoint.cpp).
+// parsed as a stream of events (see core/io/safetensors_header.cpp).
 
 namespace {
 

@@ -376,7 +376,7 @@ TEMPLATE_TEST_CASE("every vector exp is within 2 ulp of std::exp and handles the
   }
 }
 
-TEST_CASE("the dispatched kernels are the active instruction set's", "[kernels]") {
+TEST_CASE("the dispatched kernels are the active instruction set's", "[core][kernels]") {
   const tapegrad::CpuCapabilities& caps = tapegrad::cpu_capabilities();
   INFO(caps.to_string());
   REQUIRE(!caps.available.empty());
@@ -396,7 +396,7 @@ TEST_CASE("the dispatched kernels are the active instruction set's", "[kernels]"
   CHECK(std::memcmp(dispatched.data(), direct.data(), direct.size() * sizeof(float)) == 0);
 }
 
-TEST_CASE("TAPEGRAD_ISA picks an available set; another is an error", "[kernels]") {
+TEST_CASE("TAPEGRAD_ISA picks an available set; another is an error", "[core][kernels]") {
   using tapegrad::detail::choose_isa;
   const std::vector<Isa> some{Isa::scalar, Isa::sse2, Isa::avx2};
   CHECK(choose_isa(nullptr, some) == Isa::avx2);

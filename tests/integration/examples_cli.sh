@@ -80,7 +80,7 @@ case $scenario in
       exit 77
     fi
     rm -f "$work/curves.png"
-    out=$("$python" "$(dirname "$0")/../scripts/plot_training.py" "$work/log.csv" -o "$work/curves.png" 2>&1) \
+    out=$("$python" "$(dirname "$0")/../../scripts/plot_training.py" "$work/log.csv" -o "$work/curves.png" 2>&1) \
       || fail "plot_training.py failed: $out"
     [[ $(head -c 8 "$work/curves.png" | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]] || fail "$work/curves.png is not a PNG"
     [[ $(stat -c %s "$work/curves.png") -gt 10000 ]] || fail "$work/curves.png is suspiciously small"

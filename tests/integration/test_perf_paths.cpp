@@ -1,7 +1,7 @@
 // The fast paths that only large problems take: the multi-threaded SGD update (parameters of
 // 65,536 elements and more, optim/sgd.cpp), the multi-threaded GEMM (1M multiply-adds and more,
 // core/kernels/gemm.cpp) and the per-thread cache of freed buffers (4 KiB and more,
-// core/tensor.cpp). The rest of the suite uses small tensors and never reaches them.
+// core/storage.cpp). The rest of the suite uses small tensors and never reaches them.
 #include <catch2/catch.hpp>
 #include <tapegrad/tapegrad.hpp>
 

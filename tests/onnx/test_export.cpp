@@ -118,7 +118,7 @@ TEST_CASE("onnx export: bad arguments", "[onnx]") {
 }
 
 TEST_CASE("onnx export: a CNN exports in eval mode, leaving BatchNorm's running statistics untouched", "[onnx]") {
-  test_datasets::TempDir dir;
+  support::TempDir dir;
   nn::Sequential model(nn::Unflatten(1, {1, 8, 8}), nn::Conv2d(1, 2, 3), nn::BatchNorm2d(2), nn::ReLU(), nn::MaxPool2d(2),
                        nn::Dropout(0.5), nn::Flatten(), nn::Linear(18, 3));
   model.train();
@@ -126,14 +126,14 @@ TEST_CASE("onnx export: a CNN exports in eval mode, leaving BatchNorm's running 
   tg::onnx::export_model(model, tg::ones({4, 64}), (dir.path() / "m.onnx").string());
   CHECK(tg::to_vector<float>(model.at<nn::BatchNorm2d>(2).running_mean) == mean_before);  // no training-mode forward
   CHECK(model.is_training());
-  const std::string bytes = read_file(dir.path() / "m.onnx");
+  const std::string bytes = support::read_file(dir.path() / "m.onnx");
   for (const char* text : {"Reshape", "Conv", "BatchNormalization", "2.running_mean", "2.running_var", "MaxPool",
                            "Identity", "Gemm"})
     CHECK(bytes.find(text) != std::string::npos);
 }
 
 TEST_CASE("onnx export: BatchNorm without running statistics has no ONNX equivalent", "[onnx]") {
-  test_datasets::TempDir dir;
+  support::TempDir dir;
   nn::Sequential model(nn::BatchNorm1d(nn::BatchNormOptions(3).track_running_stats(false)));
   CHECK_THROWS_WITH(tg::onnx::export_model(model, tg::ones({2, 3}), (dir.path() / "m.onnx").string()),
                     Catch::Contains("track_running_stats(false)"));

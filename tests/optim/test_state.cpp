@@ -49,7 +49,7 @@ TEST_CASE("Module::state_dict holds parameters and buffers under PyTorch's names
   CHECK(tg::to_vector<float>(other.a->running) == std::vector<float>{5, 5, 5});
 }
 
-TEST_CASE("tg::save / tg::load keep buffers (a buffer set to 5 comes back as 5)", "[nn][state][checkpoint]") {
+TEST_CASE("tg::save / tg::load keep buffers (a buffer set to 5 comes back as 5)", "[optim][buffers]") {
   Net net;
   net.a->running.fill_(5);
   const auto path = temp_path("buffers.safetensors");
