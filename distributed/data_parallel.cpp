@@ -84,6 +84,7 @@ struct DistributedDataParallel::Reducer {
   bool callback_queued = false;     // finish() is queued to run at the end of the current backward
   bool synced_by_callback = false;  // ...and ran, so a synchronize() by hand has nothing left to do
   std::vector<autograd::HookHandle> hooks;
+  std::size_t next_launch = 0;      // buckets [0, next_launch) are in flight
   std::int64_t step = 0;           // synchronisations so far
   std::optional<std::int64_t> user_step;
 
@@ -125,7 +126,14 @@ struct DistributedDataParallel::Reducer {
     }
     Bucket& b = buckets[bucket_of[k]];
     if (b.launched || b.pending == 0) return;
-    if (--b.pending == 0) launch(b);
+    if (--b.pending == 0) launch_ready_in_order();
+  }
+
+  // Collectives must be issued in the same order on every rank, but the order in which gradients
+  // become final may differ between processes: buckets are launched strictly in bucket order, each
+  // as soon as it and all the buckets before it are ready.
+  void launch_ready_in_order() {
+    while (next_launch < buckets.size() && buckets[next_launch].pending == 0) launch(buckets[next_launch++]);
   }
 
   void launch(Bucket& b) {
@@ -146,8 +154,8 @@ struct DistributedDataParallel::Reducer {
   }
 
   void finish() {
-    for (auto& b : buckets)
-      if (!b.launched) launch(b);
+    while (next_launch < buckets.size()) launch(buckets[next_launch++]);  // in order, ready or not
+    next_launch = 0;
     const double world = world_size();
     std::string mismatch;
     for (auto& b : buckets) {
