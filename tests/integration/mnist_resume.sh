@@ -17,7 +17,9 @@ for scenario in stop kill; do
   ckpt="$scenario-$tag.ckpt"
   rm -f "$ckpt"
   # Start the run, wait for its epoch-2 checkpoint line, then SIGKILL it (at once, or a little later).
-  coproc RUN { exec stdbuf -oL "$bin" "${run[@]}" --checkpoint "$ckpt"; }
+  # mnist flushes stdout after every epoch, so no stdbuf here: its LD_PRELOAD library would sit ahead of
+  # the AddressSanitizer runtime, which then refuses to start.
+  coproc RUN { exec "$bin" "${run[@]}" --checkpoint "$ckpt"; }
   pid=$RUN_PID
   while IFS= read -r line <&"${RUN[0]}"; do
     if [[ $line == "checkpoint after epoch 2 "* ]]; then
