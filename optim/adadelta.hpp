@@ -19,8 +19,6 @@ struct AdadeltaOptions : OptimizerCloneableOptions<AdadeltaOptions> {
   TAPEGRAD_ARG(bool, maximize) = false;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double v) override { lr(v); }
   void validate() const override;
   std::vector<std::pair<std::string, Field>> fields() override;
 };

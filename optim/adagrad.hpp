@@ -20,8 +20,6 @@ struct AdagradOptions : OptimizerCloneableOptions<AdagradOptions> {
   TAPEGRAD_ARG(bool, maximize) = false;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double v) override { lr(v); }
   void validate() const override;
   std::vector<std::pair<std::string, Field>> fields() override;
 };

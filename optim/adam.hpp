@@ -24,11 +24,6 @@ using AdamBetas = std::tuple<double, double>;
   TAPEGRAD_ARG(bool, maximize) = false;                                                                     \
                                                                                                             \
  public:                                                                                                    \
-  double get_lr() const override { return lr(); }                                                           \
-  void set_lr(double v) override { lr(v); }                                                                 \
-  bool has_momentum() const override { return true; } /* beta1, for OneCycleLR */                          \
-  double get_momentum() const override { return std::get<0>(betas()); }                                    \
-  void set_momentum(double v) override { std::get<0>(betas()) = v; }                                        \
   void validate() const override { validate_adam_options(*this); }                                         \
   std::vector<std::pair<std::string, Field>> fields() override {                                            \
     return {{"lr", &lr()}, {"beta1", &std::get<0>(betas())}, {"beta2", &std::get<1>(betas())},              \

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -36,11 +37,30 @@ struct OptimizerOptions {
   virtual std::vector<std::pair<std::string, Field>> fields() = 0;
 };
 
-// Adds clone() to an options struct.
+// Adds clone() to an options struct, and the lr and momentum accessors from its own fields: every
+// struct has lr(); the momentum is momentum() where there is one, else beta1 of betas() (Adam's, what
+// OneCycleLR cycles), else none.
 template <class Derived> struct OptimizerCloneableOptions : OptimizerOptions {
-  std::unique_ptr<OptimizerOptions> clone() const override {
-    return std::make_unique<Derived>(static_cast<const Derived&>(*this));
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<Derived>(self()); }
+  double get_lr() const override { return self().lr(); }
+  void set_lr(double v) override { self().lr(v); }
+  bool has_momentum() const override { return momentum_field() || betas_field(); }
+  double get_momentum() const override {
+    if constexpr (momentum_field()) return self().momentum();
+    else if constexpr (betas_field()) return std::get<0>(self().betas());
+    else return 0;
   }
+  void set_momentum(double v) override {
+    if constexpr (momentum_field()) self().momentum(v);
+    else if constexpr (betas_field()) std::get<0>(self().betas()) = v;
+  }
+
+ private:
+  // Functions, not constants: asked only once Derived is complete.
+  static constexpr bool momentum_field() { return requires(const Derived& d) { d.momentum(); }; }
+  static constexpr bool betas_field() { return requires(const Derived& d) { std::get<0>(d.betas()); }; }
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+  Derived& self() { return static_cast<Derived&>(*this); }
 };
 
 // A list of parameters and, optionally, options of its own (otherwise the optimizer's defaults):

@@ -22,11 +22,6 @@ struct RMSpropOptions : OptimizerCloneableOptions<RMSpropOptions> {
   TAPEGRAD_ARG(bool, maximize) = false;
 
  public:
-  double get_lr() const override { return lr(); }
-  void set_lr(double v) override { lr(v); }
-  bool has_momentum() const override { return true; }
-  double get_momentum() const override { return momentum(); }
-  void set_momentum(double v) override { momentum(v); }
   void validate() const override;
   std::vector<std::pair<std::string, Field>> fields() override;
 };
