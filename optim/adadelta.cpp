@@ -17,12 +17,6 @@ std::vector<std::pair<std::string, OptimizerOptions::Field>> AdadeltaOptions::fi
   return {{"lr", &lr()}, {"rho", &rho()}, {"eps", &eps()}, {"weight_decay", &weight_decay()}, {"maximize", &maximize()}};
 }
 
-Adadelta::Adadelta(std::vector<Tensor> params, const AdadeltaOptions& defaults)
-    : Adadelta(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-Adadelta::Adadelta(std::initializer_list<OptimizerParamGroup> groups, const AdadeltaOptions& defaults)
-    : Adadelta(std::vector<OptimizerParamGroup>(groups), defaults) {}
-Adadelta::Adadelta(std::vector<OptimizerParamGroup> groups, const AdadeltaOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 
 template <class T> void Adadelta::kernel(const UpdateArgs<T>& a, const AdadeltaOptions& o) {
   const T sign = o.maximize() ? T(-1) : T(1), wd = static_cast<T>(o.weight_decay());

@@ -25,9 +25,7 @@ struct AdadeltaOptions : OptimizerCloneableOptions<AdadeltaOptions> {
 
 class Adadelta : public OptimizerWith<Adadelta, AdadeltaOptions> {
  public:
-  Adadelta(std::vector<Tensor> params, const AdadeltaOptions& defaults = AdadeltaOptions());
-  Adadelta(std::initializer_list<OptimizerParamGroup> groups, const AdadeltaOptions& defaults = AdadeltaOptions());
-  Adadelta(std::vector<OptimizerParamGroup> groups, const AdadeltaOptions& defaults = AdadeltaOptions());
+  using OptimizerWith::OptimizerWith;
   std::string name() const override { return "Adadelta"; }
   std::vector<std::string> state_names(const OptimizerOptions&) const override { return {"square_avg", "acc_delta"}; }
   template <class T> static void kernel(const UpdateArgs<T>& a, const AdadeltaOptions& o);

@@ -19,12 +19,6 @@ std::vector<std::pair<std::string, OptimizerOptions::Field>> AdagradOptions::fie
           {"initial_accumulator_value", &initial_accumulator_value()}, {"eps", &eps()}, {"maximize", &maximize()}};
 }
 
-Adagrad::Adagrad(std::vector<Tensor> params, const AdagradOptions& defaults)
-    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-Adagrad::Adagrad(std::initializer_list<OptimizerParamGroup> groups, const AdagradOptions& defaults)
-    : Adagrad(std::vector<OptimizerParamGroup>(groups), defaults) {}
-Adagrad::Adagrad(std::vector<OptimizerParamGroup> groups, const AdagradOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 
 std::vector<Tensor> Adagrad::initial_state(const Tensor& param, const OptimizerOptions& options) const {
   return {full(param.shape(), static_cast<const AdagradOptions&>(options).initial_accumulator_value(), param.dtype())};

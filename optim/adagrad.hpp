@@ -26,9 +26,7 @@ struct AdagradOptions : OptimizerCloneableOptions<AdagradOptions> {
 
 class Adagrad : public OptimizerWith<Adagrad, AdagradOptions> {
  public:
-  Adagrad(std::vector<Tensor> params, const AdagradOptions& defaults = AdagradOptions());
-  Adagrad(std::initializer_list<OptimizerParamGroup> groups, const AdagradOptions& defaults = AdagradOptions());
-  Adagrad(std::vector<OptimizerParamGroup> groups, const AdagradOptions& defaults = AdagradOptions());
+  using OptimizerWith::OptimizerWith;
   std::string name() const override { return "Adagrad"; }
   std::vector<std::string> state_names(const OptimizerOptions&) const override { return {"sum"}; }
   template <class T> static void kernel(const UpdateArgs<T>& a, const AdagradOptions& o);

@@ -67,12 +67,6 @@ template <class T, bool kDecoupled, class O> void run_adam(const UpdateArgs<T>& 
 
 }  // namespace
 
-Adam::Adam(std::vector<Tensor> params, const AdamOptions& defaults)
-    : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-Adam::Adam(std::initializer_list<OptimizerParamGroup> groups, const AdamOptions& defaults)
-    : Adam(std::vector<OptimizerParamGroup>(groups), defaults) {}
-Adam::Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 std::vector<std::string> Adam::state_names(const OptimizerOptions& o) const {
   return adam_state_names(static_cast<const AdamOptions&>(o).amsgrad());
 }
@@ -80,12 +74,6 @@ template <class T> void Adam::kernel(const UpdateArgs<T>& a, const AdamOptions& 
 template void Adam::kernel<float>(const UpdateArgs<float>&, const AdamOptions&);
 template void Adam::kernel<double>(const UpdateArgs<double>&, const AdamOptions&);
 
-AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& defaults)
-    : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-AdamW::AdamW(std::initializer_list<OptimizerParamGroup> groups, const AdamWOptions& defaults)
-    : AdamW(std::vector<OptimizerParamGroup>(groups), defaults) {}
-AdamW::AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 std::vector<std::string> AdamW::state_names(const OptimizerOptions& o) const {
   return adam_state_names(static_cast<const AdamWOptions&>(o).amsgrad());
 }

@@ -48,9 +48,7 @@ struct AdamWOptions : OptimizerCloneableOptions<AdamWOptions> {
 
 class Adam : public OptimizerWith<Adam, AdamOptions> {
  public:
-  Adam(std::vector<Tensor> params, const AdamOptions& defaults = AdamOptions());
-  Adam(std::initializer_list<OptimizerParamGroup> groups, const AdamOptions& defaults = AdamOptions());
-  Adam(std::vector<OptimizerParamGroup> groups, const AdamOptions& defaults = AdamOptions());
+  using OptimizerWith::OptimizerWith;
   std::string name() const override { return "Adam"; }
   std::vector<std::string> state_names(const OptimizerOptions& o) const override;
   template <class T> static void kernel(const UpdateArgs<T>& a, const AdamOptions& o);
@@ -58,9 +56,7 @@ class Adam : public OptimizerWith<Adam, AdamOptions> {
 
 class AdamW : public OptimizerWith<AdamW, AdamWOptions> {
  public:
-  AdamW(std::vector<Tensor> params, const AdamWOptions& defaults = AdamWOptions());
-  AdamW(std::initializer_list<OptimizerParamGroup> groups, const AdamWOptions& defaults = AdamWOptions());
-  AdamW(std::vector<OptimizerParamGroup> groups, const AdamWOptions& defaults = AdamWOptions());
+  using OptimizerWith::OptimizerWith;
   std::string name() const override { return "AdamW"; }
   std::vector<std::string> state_names(const OptimizerOptions& o) const override;
   template <class T> static void kernel(const UpdateArgs<T>& a, const AdamWOptions& o);

@@ -4,8 +4,10 @@
 // update formula (a kernel over raw arrays), and nothing else.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -174,6 +176,25 @@ class Optimizer {
 // formula is written once, as a template over the element type.
 template <class Derived, class Options> class OptimizerWith : public Optimizer {
  public:
+  // Every optimizer's constructors (each says `using OptimizerWith::OptimizerWith;`): a list of
+  // parameters or of groups, and the default options, which may be left out where Options has a
+  // default constructor (not SGD's: its lr is required, as in libtorch).
+  OptimizerWith(std::vector<OptimizerParamGroup> groups, const Options& defaults)
+      : Optimizer(std::move(groups), defaults.clone()) {}
+  OptimizerWith(std::initializer_list<OptimizerParamGroup> groups, const Options& defaults)
+      : OptimizerWith(std::vector<OptimizerParamGroup>(groups), defaults) {}
+  OptimizerWith(std::vector<Tensor> params, const Options& defaults)
+      : OptimizerWith(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+  explicit OptimizerWith(std::vector<OptimizerParamGroup> groups)
+    requires std::default_initializable<Options>
+      : OptimizerWith(std::move(groups), Options()) {}
+  explicit OptimizerWith(std::initializer_list<OptimizerParamGroup> groups)
+    requires std::default_initializable<Options>
+      : OptimizerWith(std::vector<OptimizerParamGroup>(groups), Options()) {}
+  explicit OptimizerWith(std::vector<Tensor> params)
+    requires std::default_initializable<Options>
+      : OptimizerWith(std::move(params), Options()) {}
+
   // The options of group 0 as this optimizer's type (the usual single-group case).
   const Options& options() const { return static_cast<const Options&>(param_groups().at(0).options()); }
 

@@ -19,12 +19,6 @@ std::vector<std::pair<std::string, OptimizerOptions::Field>> RMSpropOptions::fie
           {"momentum", &momentum()}, {"centered", &centered()}, {"maximize", &maximize()}};
 }
 
-RMSprop::RMSprop(std::vector<Tensor> params, const RMSpropOptions& defaults)
-    : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-RMSprop::RMSprop(std::initializer_list<OptimizerParamGroup> groups, const RMSpropOptions& defaults)
-    : RMSprop(std::vector<OptimizerParamGroup>(groups), defaults) {}
-RMSprop::RMSprop(std::vector<OptimizerParamGroup> groups, const RMSpropOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 
 std::vector<std::string> RMSprop::state_names(const OptimizerOptions& options) const {
   const auto& o = static_cast<const RMSpropOptions&>(options);

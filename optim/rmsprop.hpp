@@ -28,9 +28,7 @@ struct RMSpropOptions : OptimizerCloneableOptions<RMSpropOptions> {
 
 class RMSprop : public OptimizerWith<RMSprop, RMSpropOptions> {
  public:
-  RMSprop(std::vector<Tensor> params, const RMSpropOptions& defaults = RMSpropOptions());
-  RMSprop(std::initializer_list<OptimizerParamGroup> groups, const RMSpropOptions& defaults = RMSpropOptions());
-  RMSprop(std::vector<OptimizerParamGroup> groups, const RMSpropOptions& defaults = RMSpropOptions());
+  using OptimizerWith::OptimizerWith;
   std::string name() const override { return "RMSprop"; }
   // square_avg, then momentum_buffer (momentum > 0), then grad_avg (centered).
   std::vector<std::string> state_names(const OptimizerOptions& o) const override;

@@ -61,12 +61,6 @@ std::vector<std::pair<std::string, OptimizerOptions::Field>> SGDOptions::fields(
           {"weight_decay", &weight_decay()}, {"nesterov", &nesterov()}, {"maximize", &maximize()}};
 }
 
-SGD::SGD(std::vector<Tensor> params, const SGDOptions& defaults)
-    : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-SGD::SGD(std::initializer_list<OptimizerParamGroup> groups, const SGDOptions& defaults)
-    : SGD(std::vector<OptimizerParamGroup>(groups), defaults) {}
-SGD::SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults)
-    : OptimizerWith(std::move(groups), defaults.clone()) {}
 
 Tensor SGD::momentum_buffer(std::size_t index) const {
   const OptimizerParamState* s = state(index);

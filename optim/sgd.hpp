@@ -30,9 +30,7 @@ struct SGDOptions : OptimizerCloneableOptions<SGDOptions> {
 class SGD : public OptimizerWith<SGD, SGDOptions> {
  public:
   // Validates the options with PyTorch's messages ("Invalid learning rate: -0.1", ...).
-  SGD(std::vector<Tensor> params, const SGDOptions& defaults);
-  SGD(std::initializer_list<OptimizerParamGroup> groups, const SGDOptions& defaults);
-  SGD(std::vector<OptimizerParamGroup> groups, const SGDOptions& defaults);
+  using OptimizerWith::OptimizerWith;
 
   std::string name() const override { return "SGD"; }
   std::vector<std::string> state_names(const OptimizerOptions&) const override { return {"momentum_buffer"}; }
