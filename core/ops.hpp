@@ -56,8 +56,12 @@ Tensor isnan(const Tensor& x);
 
 // Shape of the broadcast of a and b, with PyTorch's error text when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
-// Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting).
+// Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting; unchecked:
+// the ops' backward formulas call it on shapes they know fit).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
+// sum_to for users (libtorch's Tensor::sum_to_size, also a member): `size` must broadcast to x's
+// shape, else std::invalid_argument. Differentiable (a recorded sum when x requires grad).
+Tensor sum_to_size(const Tensor& x, const Shape& size);
 // x repeated along broadcast dimensions to fill `shape` (a copy; torch.broadcast_to). Differentiable:
 // the gradient is sum_to the input's shape.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);

@@ -23,6 +23,8 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 std::int64_t shape_numel(const Shape& shape);
 // Maps a possibly negative dim into [0, ndim), with PyTorch's error text when out of range.
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim);
+// Whether `shape` broadcasts to `desired` unchanged (at::is_expandable_to): [3] and [1, 3] to [2, 3].
+bool is_expandable_to(const Shape& shape, const Shape& desired);
 
 class Tensor;
 // The one dtype check between two operands (core/checks.cpp): std::invalid_argument
@@ -123,6 +125,7 @@ class Tensor {
   Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
   Tensor sum() const;
   Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor sum_to_size(const Shape& size) const;
   Tensor mean() const;
   Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;

@@ -11,6 +11,7 @@ Tensor Tensor::t() const { return tapegrad::t(*this); }
 Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const { return tapegrad::transpose(*this, a, b); }
 Tensor Tensor::sum() const { return tapegrad::sum(*this); }
 Tensor Tensor::sum(const std::vector<std::int64_t>& d, bool k) const { return tapegrad::sum(*this, d, k); }
+Tensor Tensor::sum_to_size(const Shape& s) const { return tapegrad::sum_to_size(*this, s); }
 Tensor Tensor::mean() const { return tapegrad::mean(*this); }
 Tensor Tensor::mean(const std::vector<std::int64_t>& d, bool k) const { return tapegrad::mean(*this, d, k); }
 Tensor Tensor::argmax(std::int64_t d, bool k) const { return tapegrad::argmax(*this, d, k); }
