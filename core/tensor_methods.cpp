@@ -18,7 +18,7 @@ Tensor Tensor::argmax(std::int64_t d, bool k) const { return tapegrad::argmax(*t
 Tensor Tensor::exp() const { return tapegrad::exp(*this); }
 Tensor Tensor::log() const { return tapegrad::log(*this); }
 Tensor Tensor::relu() const { return tapegrad::relu(*this); }
-Tensor Tensor::pow(double e) const { return tapegrad::pow(*this, e); }
+Tensor Tensor::pow(const Scalar& e) const { return tapegrad::pow(*this, e); }
 Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
 Tensor Tensor::clone() const { return tapegrad::clone(*this); }
 Tensor Tensor::to(Dtype d) const { return tapegrad::to_dtype(*this, d); }

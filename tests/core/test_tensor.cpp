@@ -77,7 +77,7 @@ TEST_CASE("tensor: to(dtype) converts values; same dtype returns the same tensor
 }
 
 TEST_CASE("tensor: clone() copies storage; detach() shares it without history", "[core]") {
-  tg::Tensor x = tg::tensor({1, 2, 3}).requires_grad_();
+  tg::Tensor x = tg::tensor({1., 2., 3.}).requires_grad_();
   tg::Tensor c = x.clone();
   CHECK(c.raw_data() != x.raw_data());
   CHECK(c.requires_grad());
@@ -281,9 +281,9 @@ TEST_CASE("print: scientific notation, nan and inf as PyTorch", "[core]") {
   const double nan = std::nan(""), inf = INFINITY;
   CHECK(to_string(tg::tensor({1e-5, 1.0, 100.0})) == "tensor([1.0000e-05, 1.0000e+00, 1.0000e+02])");
   CHECK(to_string(tg::tensor({1e9, 1.0})) == "tensor([1.0000e+09, 1.0000e+00])");
-  CHECK(to_string(tg::tensor({1, 10000})) == "tensor([1.0000e+00, 1.0000e+04])");
-  CHECK(to_string(tg::tensor({0, 1, 1000})) == "tensor([   0.,    1., 1000.])");
-  CHECK(to_string(tg::tensor({1, 1001})) == "tensor([1.0000e+00, 1.0010e+03])");
+  CHECK(to_string(tg::tensor({1., 10000.})) == "tensor([1.0000e+00, 1.0000e+04])");
+  CHECK(to_string(tg::tensor({0., 1., 1000.})) == "tensor([   0.,    1., 1000.])");
+  CHECK(to_string(tg::tensor({1., 1001.})) == "tensor([1.0000e+00, 1.0010e+03])");
   CHECK(to_string(tg::tensor({nan, 1.5, inf, -inf})) == "tensor([   nan, 1.5000,    inf,   -inf])");
   CHECK(to_string(tg::tensor({-nan, 1.0, inf})) == "tensor([nan, 1., inf])");
   CHECK(to_string(tg::tensor({nan})) == "tensor([nan])");
@@ -291,7 +291,7 @@ TEST_CASE("print: scientific notation, nan and inf as PyTorch", "[core]") {
 
 TEST_CASE("print: requires_grad and grad_fn suffixes", "[core]") {
   using support::to_string;
-  tg::Tensor x = tg::tensor({1, 2}).requires_grad_();
+  tg::Tensor x = tg::tensor({1., 2.}).requires_grad_();
   CHECK(to_string(x) == "tensor([1., 2.], requires_grad=True)");
   CHECK(to_string(x * 2.0) == "tensor([2., 4.], grad_fn=<MulBackward0>)");
   CHECK(to_string(x.sum()) == "tensor(3., grad_fn=<SumBackward0>)");
