@@ -1,6 +1,7 @@
 #include "autograd.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <atomic>
 #include <sstream>
@@ -139,17 +140,40 @@ Tensor attached(const Tensor& value, std::shared_ptr<Node> node) {
 }
 }  // namespace
 
+std::string backward_name(const std::string& op) {
+  std::string s;
+  bool upper = true;
+  for (char c : op) {
+    if (c == '_') { upper = true; continue; }
+    s += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return s + "Backward0";
+}
+
+namespace {
+// " (needed by MulBackward0, the backward of 'mul')": the entry whose backward reads the value.
+std::string needed_by() {
+  if (!detail::running.node) return "";
+  const std::string& op = (*detail::running.node)->name;
+  return " (needed by " + backward_name(op) + ", the backward of '" + op + "')";
+}
+}  // namespace
+
 Tensor SavedTensor::get() const {
+  // PyTorch's description of the value: ", which is output 0 of ReluBackward0" when an op made it.
+  const std::string made_by = grad_fn_ ? ", which is output 0 of " + backward_name(grad_fn_->name) + "," : "";
   if (value_.defined() && (value_.impl()->storage != storage_ || value_.dtype() != dtype_))
     throw std::runtime_error(
         "one of the variables needed for gradient computation was replaced (set_data or Module::to) after it was "
-        "saved: it is now a " + std::string(dtype_name(value_.dtype())) + " tensor of shape " +
-        shape_str(value_.shape()) + "; run the forward pass again");
+        "saved as a " + std::string(dtype_name(dtype_)) + " tensor: it is now a " + dtype_name(value_.dtype()) +
+        " tensor of shape " + shape_str(value_.shape()) + "; run the forward pass again" + needed_by());
   if (value_.defined() && value_.version() != version_)
     throw std::runtime_error(
-        "one of the variables needed for gradient computation has been modified by an inplace operation: "
-        "a tensor of shape " + shape_str(value_.shape()) + " is at version " + std::to_string(value_.version()) +
-        "; expected version " + std::to_string(version_) + " instead");
+        "one of the variables needed for gradient computation has been modified by an inplace operation: [" +
+        std::string(dtype_name(value_.dtype())) + " " + shape_str(value_.shape()) + "]" + made_by + " is at version " +
+        std::to_string(value_.version()) + "; expected version " + std::to_string(version_) + " instead" +
+        needed_by());
   const detail::Running& r = detail::running;
   if (!r.create_graph || !value_.defined() || !GradMode::is_enabled()) return value_;
   // create_graph: the value as a function of the graph, so the backward formula can be differentiated.

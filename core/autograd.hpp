@@ -151,6 +151,9 @@ struct AnomalyError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// PyTorch's name for an op's grad_fn: "index_select" -> "IndexSelectBackward0" (printing, messages).
+std::string backward_name(const std::string& op);
+
 // True when an op on these inputs would be recorded (grad mode on and some input requires grad).
 bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);

@@ -26,13 +26,21 @@ using detail::raise_anomaly;
 
 // The one check of a gradient against the input it flows to. A leaf is compared as it is now, so a
 // leaf replaced (set_data, Module::to) since the forward pass is caught here too.
+// A gradient of a shape the input broadcasts to (same dtype) is an unreduced broadcast gradient: the
+// usual mistake in a custom op's backward, not a replaced input.
+bool looks_unreduced(const Tensor& g, const Edge& e) { return g.dtype() == e.dtype() && is_expandable_to(e.shape(), g.shape()); }
+
 void check_grad_matches(const Tensor& g, const Edge& e, const std::string& op) {
   if (g.shape() == e.shape() && g.dtype() == e.dtype()) return;
   const std::string got = shape_str(g.shape()) + " (" + dtype_name(g.dtype()) + ")";
   const std::string want = shape_str(e.shape()) + " (" + dtype_name(e.dtype()) + ")";
+  const std::string what = "backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " + want;
+  if (looks_unreduced(g, e))
+    throw std::runtime_error(what + ": the gradient looks unreduced (the input was broadcast in the forward pass); sum "
+                             "it back to the input's shape with grad.sum_to_size(" + shape_str(e.shape()) +
+                             ") (tapegrad::sum_to_size)");
   // For a leaf, either the op's backward is wrong or the leaf changed after the forward pass.
-  throw std::runtime_error("backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " +
-                           want + (e.leaf ? " (a leaf: was it replaced by set_data or Module::to after the forward pass?)" : ""));
+  throw std::runtime_error(what + (e.leaf ? " (a leaf: was it replaced by set_data or Module::to after the forward pass?)" : ""));
 }
 
 // A gradient no other handle or view shares can become .grad as it is, without a copy.

@@ -23,6 +23,16 @@ const char* dtype_name(Dtype dtype);  // "float32", "float64", "int64"
 inline bool is_floating_point(Dtype dtype) { return dtype != Dtype::kInt64; }
 std::ostream& operator<<(std::ostream& os, Dtype dtype);
 
+// The smaller dtype holding both (torch.promote_types): int64 with a float gives that float;
+// float32 with float64 gives float64 (core/promotion.cpp).
+Dtype promote_types(Dtype a, Dtype b);
+// Whether a result of dtype `from` may be written into a tensor of dtype `to` (torch.can_cast):
+// everything but floating into integer.
+bool can_cast(Dtype from, Dtype to);
+// In-place ops write their result_type into self: std::invalid_argument with PyTorch's text
+// "<op>: result type Float can't be cast to the desired output type Long" unless can_cast.
+void check_can_cast(const char* op, Dtype result, Dtype self);
+
 template <class T> struct DtypeOf;
 template <> struct DtypeOf<float> { static constexpr Dtype value = kFloat32; };
 template <> struct DtypeOf<double> { static constexpr Dtype value = kFloat64; };

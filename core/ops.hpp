@@ -11,20 +11,23 @@
 namespace tapegrad {
 
 // ---- element-wise (core/ops/elementwise.cpp) ----
+// Binary ops, comparisons and where compute in result_type of their operands (PyTorch's type
+// promotion, core/tensor.hpp); a Scalar remembers whether it was written as an integer (x * 2) or
+// not (x * 0.5). div is true division: int64 / int64 gives float32.
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);  // gradient goes to the larger (split evenly on ties)
 Tensor minimum(const Tensor& a, const Tensor& b);
-Tensor add(const Tensor& a, double b);
-Tensor sub(const Tensor& a, double b);
-Tensor mul(const Tensor& a, double b);
-Tensor div(const Tensor& a, double b);
-Tensor rsub(double a, const Tensor& b);  // a - b
-Tensor rdiv(double a, const Tensor& b);  // a / b
+Tensor add(const Tensor& a, const Scalar& b);
+Tensor sub(const Tensor& a, const Scalar& b);
+Tensor mul(const Tensor& a, const Scalar& b);
+Tensor div(const Tensor& a, const Scalar& b);
+Tensor rsub(const Scalar& a, const Tensor& b);  // a - b
+Tensor rdiv(const Scalar& a, const Tensor& b);  // a / b
 Tensor neg(const Tensor& x);
-Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Scalar& exponent);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor log1p(const Tensor& x);
@@ -36,8 +39,9 @@ Tensor clone(const Tensor& x);
 Tensor to_dtype(const Tensor& x, Dtype dtype);
 
 // In place, not recorded on the tape (for optimizers and gradient accumulation); bump the version.
+// The result type must cast into self's dtype (int64 self with a float operand is refused).
 Tensor& add_(Tensor& self, const Tensor& other, double alpha = 1.0);  // self += alpha * other
-Tensor& mul_(Tensor& self, double factor);
+Tensor& mul_(Tensor& self, const Scalar& factor);
 
 // Comparisons: masks of 0/1 in the promoted input dtype, never differentiable.
 Tensor eq(const Tensor& a, const Tensor& b);
@@ -46,18 +50,22 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, double b);
-Tensor lt(const Tensor& a, double b);
-Tensor eq(const Tensor& a, double b);
-Tensor ne(const Tensor& a, double b);
-Tensor le(const Tensor& a, double b);
-Tensor ge(const Tensor& a, double b);
+Tensor gt(const Tensor& a, const Scalar& b);
+Tensor lt(const Tensor& a, const Scalar& b);
+Tensor eq(const Tensor& a, const Scalar& b);
+Tensor ne(const Tensor& a, const Scalar& b);
+Tensor le(const Tensor& a, const Scalar& b);
+Tensor ge(const Tensor& a, const Scalar& b);
 Tensor isnan(const Tensor& x);
 
 // Shape of the broadcast of a and b, with PyTorch's error text when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
-// Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting).
+// Sums `grad` over broadcast dimensions so it has `shape` (the inverse of broadcasting; unchecked:
+// the ops' backward formulas call it on shapes they know fit).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
+// sum_to for users (libtorch's Tensor::sum_to_size, also a member): `size` must broadcast to x's
+// shape, else std::invalid_argument. Differentiable (a recorded sum when x requires grad).
+Tensor sum_to_size(const Tensor& x, const Shape& size);
 // x repeated along broadcast dimensions to fill `shape` (a copy; torch.broadcast_to). Differentiable:
 // the gradient is sum_to the input's shape.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
@@ -143,14 +151,14 @@ inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
-inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-inline Tensor operator-(double a, const Tensor& b) { return rsub(a, b); }
-inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-inline Tensor operator/(double a, const Tensor& b) { return rdiv(a, b); }
+inline Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
+inline Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
+inline Tensor operator-(const Scalar& a, const Tensor& b) { return rsub(a, b); }
+inline Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator/(const Scalar& a, const Tensor& b) { return rdiv(a, b); }
 inline Tensor operator-(const Tensor& x) { return neg(x); }
 inline Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
 inline Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }

@@ -37,6 +37,14 @@ std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim) {
   return dim < 0 ? dim + std::max<std::int64_t>(ndim, 1) : dim;
 }
 
+bool is_expandable_to(const Shape& shape, const Shape& desired) {
+  if (shape.size() > desired.size()) return false;
+  const std::size_t lead = desired.size() - shape.size();
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] != 1 && shape[i] != desired[lead + i]) return false;
+  return true;
+}
+
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
@@ -262,17 +270,23 @@ NestedValues::NestedValues(std::initializer_list<NestedValues> items) {
     return;
   }
   const Shape& inner = items.begin()->shape_;
+  integral_ = true;
   for (const auto& item : items) {
     if (item.shape_ != inner)
       throw std::invalid_argument("tensor: nested lists have different shapes (" + shape_str(inner) + " and " +
                                   shape_str(item.shape_) + ")");
     values_.insert(values_.end(), item.values_.begin(), item.values_.end());
+    integral_ = integral_ && item.integral_;
+    if (integral_) integers_.insert(integers_.end(), item.integers_.begin(), item.integers_.end());
   }
+  if (!integral_) integers_.clear();
   shape_ = {static_cast<std::int64_t>(items.size())};
   shape_.insert(shape_.end(), inner.begin(), inner.end());
 }
 
 Tensor tensor(const NestedValues& values, TensorOptions options) {
+  if (values.is_integral() && (!options.has_dtype() || options.dtype() == kInt64))
+    return from_values(values.integer_values(), values.shape(), options.dtype(kInt64));
   return from_values(values.values(), values.shape(), options);
 }
 

@@ -9,10 +9,12 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "arg.hpp"
 #include "dtype.hpp"
+#include "scalar.hpp"
 #include "storage.hpp"
 
 namespace tapegrad {
@@ -23,11 +25,22 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 std::int64_t shape_numel(const Shape& shape);
 // Maps a possibly negative dim into [0, ndim), with PyTorch's error text when out of range.
 std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim);
+// Whether `shape` broadcasts to `desired` unchanged (at::is_expandable_to): [3] and [1, 3] to [2, 3].
+bool is_expandable_to(const Shape& shape, const Shape& desired);
 
 class Tensor;
 // The one dtype check between two operands (core/checks.cpp): std::invalid_argument
 // "<op>: expected <names> to have the same dtype, but got float32 and float64".
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names = "both operands");
+
+// PyTorch's type promotion (core/promotion.cpp): the dtype a binary element-wise op computes in.
+// Operands rank by kind: tensors with dimensions, then 0-d tensors, then scalars (an integer scalar
+// counts as int64, a floating one as the default float32). The highest-ranked kind present decides,
+// except that a lower-ranked operand of a higher category (floating over integer) lifts the result to
+// the promotion of both: int64 [3] with float64 0-d gives float64; float32 [3] with float64 0-d stays
+// float32; int64 with 0.5 gives float32; float64 with 0.5 stays float64.
+Dtype result_type(const Tensor& a, const Tensor& b);
+Dtype result_type(const Tensor& a, const Scalar& b);
 
 namespace autograd { struct Node; struct LeafHooks; class HookHandle; }
 namespace indexing { class TensorIndex; }
@@ -46,11 +59,18 @@ struct TensorImpl {
 
 // zeros({2}, kFloat64), zeros({2}, TensorOptions(kFloat64).requires_grad(true)), or libtorch's
 // shorthands zeros({2}, tg::requires_grad()) and zeros({2}, tg::dtype(kFloat64)).
+// dtype() is float32 (the default dtype) unless one was set; has_dtype() tells which, as libtorch's,
+// so tensor({1, 2}) can infer int64 while tensor({1, 2}, kFloat32) keeps the dtype asked for.
 struct TensorOptions {
   TensorOptions() = default;
   TensorOptions(Dtype d) : dtype_(d) {}  // NOLINT: allows zeros({2}, kFloat64)
-  TAPEGRAD_ARG(Dtype, dtype) = kFloat32;
+  TensorOptions& dtype(Dtype d) { dtype_ = d; return *this; }
+  Dtype dtype() const noexcept { return dtype_.value_or(kFloat32); }
+  bool has_dtype() const noexcept { return dtype_.has_value(); }
   TAPEGRAD_ARG(bool, requires_grad) = false;
+
+ private:
+  std::optional<Dtype> dtype_;
 };
 inline TensorOptions dtype(Dtype d) { return TensorOptions(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
@@ -123,13 +143,14 @@ class Tensor {
   Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
   Tensor sum() const;
   Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor sum_to_size(const Shape& size) const;
   Tensor mean() const;
   Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;
   Tensor exp() const;
   Tensor log() const;
   Tensor relu() const;
-  Tensor pow(double exponent) const;
+  Tensor pow(const Scalar& exponent) const;
   Tensor matmul(const Tensor& other) const;
   // torch::indexing (core/indexing.hpp): x.index({Slice(0, 2), 1}), x.index_put_({None, idx}, 0.0).
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
@@ -167,20 +188,34 @@ Tensor arange(double start, double end, double step = 1, TensorOptions options =
 
 // Values written as nested braces, any depth: 2.5, {1, 2, 3}, {{1}, {2}}, {{{1, 2}}, {{3, 4}}}.
 // (libtorch's TensorDataContainer idea: one recursive type instead of one overload per rank,
-// which would make column vectors like {{1}, {2}} ambiguous.)
+// which would make column vectors like {{1}, {2}} ambiguous.) Each leaf remembers whether it was
+// written as an integer (int, long, bool...) or a floating-point number (double, float).
 class NestedValues {
  public:
-  NestedValues(double value) : values_{value} {}  // NOLINT: implicit, so plain numbers nest
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  NestedValues(T value)  // NOLINT: implicit, so plain numbers nest
+      : values_{static_cast<double>(value)}, integral_(std::is_integral_v<T>) {
+    if constexpr (std::is_integral_v<T>) integers_ = {static_cast<std::int64_t>(value)};
+  }
   NestedValues(std::initializer_list<NestedValues> items);
   const Shape& shape() const { return shape_; }
   const std::vector<double>& values() const { return values_; }
+  // True when every leaf was an integer literal (an empty list is not: torch.tensor([]) is float32);
+  // integer_values() then holds them exactly (values() rounds beyond 2^53).
+  bool is_integral() const { return integral_; }
+  const std::vector<std::int64_t>& integer_values() const { return integers_; }
 
  private:
   Shape shape_;
   std::vector<double> values_;
+  std::vector<std::int64_t> integers_;  // filled only while every leaf is an integer
+  bool integral_ = false;
 };
 
-// From nested values (float32 unless options say otherwise), or a flat vector with a shape.
+// From nested values, or a flat vector with a shape. Without a dtype in the options, as
+// torch::tensor: int64 when every leaf is an integer ({0, 1, 2}), else float32 ({1, 2.5}, {1., 2.});
+// a dtype given in the options always wins.
 Tensor tensor(const NestedValues& values, TensorOptions options = {});
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, TensorOptions options = kFloat32);
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, TensorOptions options = kFloat64);

@@ -1,8 +1,8 @@
 // operator<< for tensors, printing exactly as PyTorch 1.13's repr (torch/_tensor_str.py): one number
 // format for the whole tensor (fixed, integer-valued "1." or scientific), right-aligned columns,
-// rows wrapped at 80 characters, "..." summaries above 1000 elements, and the same suffixes.
+// rows wrapped at 80 characters, "..." summaries above 1000 elements, and the same suffixes, except
+// that a dtype is named as tapegrad names it ("dtype=float64", not "dtype=torch.float64").
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -143,20 +143,6 @@ class Printer {
   std::size_t width_ = 1;
 };
 
-// "index_select" -> "IndexSelectBackward0", PyTorch's naming of grad_fn nodes.
-std::string grad_fn_display(const std::string& op) {
-  std::string s;
-  bool upper = true;
-  for (char c : op) {
-    if (c == '_') { upper = true; continue; }
-    s += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-    upper = false;
-  }
-  return s + "Backward0";
-}
-
-std::string torch_dtype(Dtype d) { return std::string("torch.") + dtype_name(d); }
-
 }  // namespace
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
@@ -170,12 +156,12 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
       for (std::int64_t d = 0; d < t.dim(); ++d) size += (d ? ", " : "") + std::to_string(t.shape()[d]);
       suffixes.push_back(size + ")");
     }
-    if (t.dtype() != kFloat32) suffixes.push_back("dtype=" + torch_dtype(t.dtype()));  // nothing to infer it from
+    if (t.dtype() != kFloat32) suffixes.push_back(std::string("dtype=") + dtype_name(t.dtype()));  // nothing to infer it from
   } else {
     text += Printer(t).body();
-    if (t.dtype() == kFloat64) suffixes.push_back("dtype=" + torch_dtype(t.dtype()));
+    if (t.dtype() == kFloat64) suffixes.push_back(std::string("dtype=") + dtype_name(t.dtype()));
   }
-  if (!t.is_leaf()) suffixes.push_back("grad_fn=<" + grad_fn_display(t.grad_fn_name()) + ">");
+  if (!t.is_leaf()) suffixes.push_back("grad_fn=<" + autograd::backward_name(t.grad_fn_name()) + ">");
   else if (t.requires_grad()) suffixes.push_back("requires_grad=True");
 
   // Suffixes go on the last line while it stays within the line width (PyTorch's _add_suffixes).

@@ -19,6 +19,29 @@ void check_defined(const char* op, const Tensor& t);
 
 namespace detail {
 
+// The operands of a binary element-wise op or comparison converted to their result_type (PyTorch's
+// type promotion, core/promotion.cpp); `floating` lifts an int64 result to float32 (true division).
+// The conversion is to_dtype, which is differentiable, so the op records the converted operands and
+// each input's gradient comes back in its own dtype.
+struct Promoted {
+  Tensor a, b;  // b stays undefined when the second operand is a Scalar (scalars never become tensors)
+  Dtype dtype;
+};
+inline Dtype computation_dtype(Dtype result, bool floating) {
+  return floating && !is_floating_point(result) ? kFloat32 : result;
+}
+inline Promoted promote(const char* op, const Tensor& a, const Tensor& b, bool floating = false) {
+  check_defined(op, a);
+  check_defined(op, b);
+  const Dtype d = computation_dtype(result_type(a, b), floating);
+  return {to_dtype(a, d), to_dtype(b, d), d};
+}
+inline Promoted promote(const char* op, const Tensor& a, const Scalar& b, bool floating = false) {
+  check_defined(op, a);
+  const Dtype d = computation_dtype(result_type(a, b), floating);
+  return {to_dtype(a, d), Tensor(), d};
+}
+
 // out[i] = f(x[i]). `Floating` restricts the op to float32/float64 (naming `op` in the error).
 template <bool Floating = true, class F>
 Tensor unary_map(const char* op, const Tensor& x, F f) {
@@ -35,7 +58,8 @@ Tensor unary_map(const char* op, const Tensor& x, F f) {
   return out;
 }
 
-// out = f(a, b) with NumPy broadcasting; same-shape and scalar-b inputs take a flat loop.
+// out = f(a, b) with NumPy broadcasting; same-shape and scalar-b inputs take a flat loop. a and b
+// have one dtype (promote first when they may not).
 template <bool Floating = true, class F>
 Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
   check_same_dtype(op, a, b);

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "common.hpp"
 
@@ -33,21 +34,26 @@ Tensor scalar_like(const Tensor& t, double v) { return full({}, v, t.dtype()); }
 }  // namespace
 
 // ---- arithmetic ----
-Tensor add(const Tensor& a, const Tensor& b) {
+// Binary ops first promote their operands to one dtype (detail::promote), then record the converted
+// operands: their to_dtype entries carry each gradient back to its input's own dtype.
+Tensor add(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("add", x, z);
   Tensor y = binary_map<false>("add", a, b, [](auto x, auto z) { return x + z; });
   return record(Op::add, {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return Grads{sum_to(g, sa), sum_to(g, sb)};
   });
 }
 
-Tensor sub(const Tensor& a, const Tensor& b) {
+Tensor sub(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("sub", x, z);
   Tensor y = binary_map<false>("sub", a, b, [](auto x, auto z) { return x - z; });
   return record(Op::sub, {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
   });
 }
 
-Tensor mul(const Tensor& a, const Tensor& b) {
+Tensor mul(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("mul", x, z);
   Tensor y = binary_map<false>("mul", a, b, [](auto x, auto z) { return x * z; });
   if (!autograd::needs_grad({a, b})) return y;
   return record(Op::mul, {a, b}, y, [sa = save(a), sb = save(b), need_a = a.requires_grad(), need_b = b.requires_grad()](const Tensor& g) {
@@ -56,7 +62,9 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   });
 }
 
-Tensor div(const Tensor& a, const Tensor& b) {
+// True division, as PyTorch 1.13's `/`: int64 operands give float32.
+Tensor div(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("div", x, z, /*floating=*/true);
   Tensor y = binary_map("div", a, b, [](auto x, auto z) { return x / z; });
   if (!autograd::needs_grad({a, b})) return y;
   return record(Op::div, {a, b}, y, [sa = save(a), sb = save(b), need_b = b.requires_grad()](const Tensor& g) {
@@ -77,7 +85,8 @@ Grads select_grads(const Tensor& g, const Tensor& a, const Tensor& b, bool take_
 }
 }  // namespace
 
-Tensor maximum(const Tensor& a, const Tensor& b) {
+Tensor maximum(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("maximum", x, z);
   Tensor y = binary_map("maximum", a, b, [](auto x, auto z) {
     return std::isnan(x) || std::isnan(z) ? x + z : (x > z ? x : z);
   });
@@ -86,7 +95,8 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   });
 }
 
-Tensor minimum(const Tensor& a, const Tensor& b) {
+Tensor minimum(const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("minimum", x, z);
   Tensor y = binary_map("minimum", a, b, [](auto x, auto z) {
     return std::isnan(x) || std::isnan(z) ? x + z : (x < z ? x : z);
   });
@@ -96,42 +106,49 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 namespace {
-// y = f(x, s) with a scalar s, whose derivative dy/dx is the constant `slope`. Scalars never
-// become tensors: no allocation, no broadcasting, and a one-line backward.
-template <class F> Tensor scalar_op(Op id, const Tensor& x, double s, double slope, F f) {
-  const char* op = autograd::op_name(id);
-  if (!x.is_floating_point() && s != std::trunc(s))
-    throw std::invalid_argument(std::string(op) + ": the scalar " + std::to_string(s) +
-                                " is not an integer; convert the int64 tensor with .to(kFloat32) first");
+// y = f(x, s) with a scalar s, whose derivative dy/dx is the constant `slope`, computed in
+// result_type(x, s) (int64 with 0.5 gives float32; `floating` makes it float32 for int64 with an
+// integer too: true division). Scalars never become tensors: no allocation, no broadcasting, and a
+// one-line backward.
+template <class F>
+Tensor scalar_op(Op id, const Tensor& x0, const Scalar& s, double slope, F f, bool floating = false) {
+  const Tensor x = detail::promote(autograd::op_name(id), x0, s, floating).a;
   Tensor y = empty(x.shape(), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    const T sv = static_cast<T>(s);
+    const T sv = static_cast<T>(s.to_double());
     for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i], sv);
   });
   return record(id, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
 }
 }  // namespace
 
-Tensor add(const Tensor& a, double b) { return scalar_op(Op::add, a, b, 1, [](auto x, auto s) { return x + s; }); }
-Tensor sub(const Tensor& a, double b) { return scalar_op(Op::sub, a, b, 1, [](auto x, auto s) { return x - s; }); }
-Tensor mul(const Tensor& a, double b) { return scalar_op(Op::mul, a, b, b, [](auto x, auto s) { return x * s; }); }
-Tensor div(const Tensor& a, double b) {
-  check_floating(a.dtype(), "div");  // as tensor / tensor: integer division is not silently truncated
-  return scalar_op(Op::div, a, b, 1 / b, [](auto x, auto s) { return x / s; });
+Tensor add(const Tensor& a, const Scalar& b) { return scalar_op(Op::add, a, b, 1, [](auto x, auto s) { return x + s; }); }
+Tensor sub(const Tensor& a, const Scalar& b) { return scalar_op(Op::sub, a, b, 1, [](auto x, auto s) { return x - s; }); }
+Tensor mul(const Tensor& a, const Scalar& b) {
+  return scalar_op(Op::mul, a, b, b.to_double(), [](auto x, auto s) { return x * s; });
 }
-Tensor rsub(double a, const Tensor& b) { return scalar_op(Op::rsub, b, a, -1, [](auto x, auto s) { return s - x; }); }
-Tensor rdiv(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
+Tensor div(const Tensor& a, const Scalar& b) {
+  return scalar_op(Op::div, a, b, 1 / b.to_double(), [](auto x, auto s) { return x / s; }, /*floating=*/true);
+}
+Tensor rsub(const Scalar& a, const Tensor& b) { return scalar_op(Op::rsub, b, a, -1, [](auto x, auto s) { return s - x; }); }
+Tensor rdiv(const Scalar& a, const Tensor& b) {
+  return div(full({}, a.to_double(), detail::computation_dtype(result_type(b, a), /*floating=*/true)), b);
+}
 
 Tensor neg(const Tensor& x) {
   Tensor y = unary_map<false>("neg", x, [](auto v) { return -v; });
   return record(Op::neg, {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
 }
 
-Tensor pow(const Tensor& x, double p) {
-  Tensor y = unary_map("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
+// In result_type(x, exponent): int64 ** 2 stays int64, int64 ** 0.5 is float32.
+Tensor pow(const Tensor& x0, const Scalar& exponent) {
+  const Tensor x = detail::promote("pow", x0, exponent).a;
+  const double p = exponent.to_double();
+  if (!x.is_floating_point() && p < 0) throw std::invalid_argument("pow: Integers to negative integer powers are not allowed.");
+  Tensor y = unary_map<false>("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
   return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
     if (p == 0) return Grads{mul(g, 0.0)};  // zeros that stay a function of g under create_graph
     return Grads{mul(g, mul(pow(sx, p - 1), p))};
@@ -178,12 +195,13 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
   });
 }
 
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  check_same_dtype("where", a, b);
-  const Tensor c = condition.dtype() == a.dtype() ? condition : condition.to(a.dtype());
+Tensor where(const Tensor& condition, const Tensor& x, const Tensor& z) {
+  const auto [a, b, dtype] = detail::promote("where", x, z);
+  check_defined("where", condition);
+  const Tensor c = condition.dtype() == dtype ? condition : condition.to(dtype);
   const Shape shape = broadcast_shapes(broadcast_shapes(c.shape(), a.shape()), b.shape());
-  Tensor y = empty(shape, a.dtype());
-  dispatch(a.dtype(), [&](auto tag) {
+  Tensor y = empty(shape, dtype);
+  dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     const T *pc = c.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
     T* py = y.data<T>();
@@ -213,52 +231,77 @@ Tensor to_dtype(const Tensor& x, Dtype dtype) {
 }
 
 // ---- in place ----
+// self's dtype is the output dtype: the result type of self and other must cast into it
+// (check_can_cast: int64 += float is refused, float32 += float64 computes in float64 and rounds).
 Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
-  check_same_dtype("add_", self, other);
+  check_defined("add_", self);
+  check_defined("add_", other);
+  const Dtype result = result_type(self, other);
+  check_can_cast("add_", result, self.dtype());
+  if (!is_floating_point(result) && alpha != std::trunc(alpha))
+    throw std::invalid_argument("add_: For integral input tensors, argument alpha must not be a floating point number.");
   if (broadcast_shapes(self.shape(), other.shape()) != self.shape())
     throw std::invalid_argument("add_: cannot broadcast " + shape_str(other.shape()) + " into " +
                                 shape_str(self.shape()));
   self.begin_inplace("add_");
-  dispatch(self.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* ps = self.data<T>();
-    const T* po = other.data<T>();
-    const T a = static_cast<T>(alpha);
-    if (self.shape() == other.shape()) {
-      for (std::int64_t i = 0, n = self.numel(); i < n; ++i) ps[i] += a * po[i];
-    } else {
-      detail::for_each_offset<2>(self.shape(),
-                                 {detail::broadcast_strides(self.shape(), self.shape()),
-                                  detail::broadcast_strides(other.shape(), self.shape())},
-                                 [&](const auto& o) { ps[o[0]] += a * po[o[1]]; });
-    }
+  dispatch(self.dtype(), [&](auto self_tag) {
+    dispatch(other.dtype(), [&](auto other_tag) {
+      using T = decltype(self_tag);
+      using C = std::common_type_t<T, decltype(other_tag)>;  // promote_types for tapegrad's dtypes
+      T* ps = self.data<T>();
+      const auto* po = other.data<decltype(other_tag)>();
+      const C a = static_cast<C>(alpha);
+      auto update = [a](T& s, auto o) { s = static_cast<T>(static_cast<C>(s) + a * static_cast<C>(o)); };
+      if (self.shape() == other.shape()) {
+        for (std::int64_t i = 0, n = self.numel(); i < n; ++i) update(ps[i], po[i]);
+      } else {
+        detail::for_each_offset<2>(self.shape(),
+                                   {detail::broadcast_strides(self.shape(), self.shape()),
+                                    detail::broadcast_strides(other.shape(), self.shape())},
+                                   [&](const auto& o) { update(ps[o[0]], po[o[1]]); });
+      }
+    });
   });
   return self;
 }
 
-Tensor& mul_(Tensor& self, double factor) {
+Tensor& mul_(Tensor& self, const Scalar& factor) {
+  check_defined("mul_", self);
+  check_can_cast("mul_", result_type(self, factor), self.dtype());
   self.begin_inplace("mul_");
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = self.data<T>();
-    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= static_cast<T>(factor);
+    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= static_cast<T>(factor.to_double());
   });
   return self;
 }
 
 // ---- comparisons ----
-Tensor eq(const Tensor& a, const Tensor& b) { return binary_map<false>("eq", a, b, [](auto x, auto y) { return x == y; }); }
-Tensor ne(const Tensor& a, const Tensor& b) { return binary_map<false>("ne", a, b, [](auto x, auto y) { return x != y; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return binary_map<false>("lt", a, b, [](auto x, auto y) { return x < y; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return binary_map<false>("le", a, b, [](auto x, auto y) { return x <= y; }); }
-Tensor gt(const Tensor& a, const Tensor& b) { return binary_map<false>("gt", a, b, [](auto x, auto y) { return x > y; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return binary_map<false>("ge", a, b, [](auto x, auto y) { return x >= y; }); }
-Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(a, b)); }
-Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(a, b)); }
-Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like(a, b)); }
-Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like(a, b)); }
-Tensor le(const Tensor& a, double b) { return le(a, scalar_like(a, b)); }
-Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like(a, b)); }
+// Compared in result_type(a, b), which is also the dtype of the 0/1 result.
+namespace {
+template <class F> Tensor compare(const char* op, const Tensor& x, const Tensor& z, F f) {
+  const auto [a, b, dtype] = detail::promote(op, x, z);
+  return binary_map<false>(op, a, b, f);
+}
+template <class F> Tensor compare(const char* op, const Tensor& x, const Scalar& s, F f) {
+  const auto p = detail::promote(op, x, s);
+  return binary_map<false>(op, p.a, full({}, s.to_double(), p.dtype), f);
+}
+}  // namespace
+
+// Each comparison for a tensor and for a number, from one expression.
+#define TAPEGRAD_COMPARISON(name, expr)                                                                   \
+  Tensor name(const Tensor& a, const Tensor& b) { return compare(#name, a, b, [](auto x, auto y) { return expr; }); } \
+  Tensor name(const Tensor& a, const Scalar& b) { return compare(#name, a, b, [](auto x, auto y) { return expr; }); }
+TAPEGRAD_COMPARISON(eq, x == y)
+TAPEGRAD_COMPARISON(ne, x != y)
+TAPEGRAD_COMPARISON(lt, x < y)
+TAPEGRAD_COMPARISON(le, x <= y)
+TAPEGRAD_COMPARISON(gt, x > y)
+TAPEGRAD_COMPARISON(ge, x >= y)
+#undef TAPEGRAD_COMPARISON
+
 Tensor isnan(const Tensor& x) {
   return unary_map<false>("isnan", x, [](auto v) { return v != v; });
 }

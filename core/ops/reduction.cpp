@@ -97,6 +97,14 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
   return reshape(sum_keepdim(grad, keep), shape);
 }
 
+Tensor sum_to_size(const Tensor& x, const Shape& size) {
+  check_defined("sum_to_size", x);
+  if (!is_expandable_to(size, x.shape()))
+    throw std::invalid_argument("sum_to_size: size " + shape_str(size) + " is not expandable to size " +
+                                shape_str(x.shape()));
+  return sum_to(x, size);
+}
+
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   const auto mask = reduced_mask(x, dims);
   const Shape keep = keepdim_shape(x, mask);

@@ -201,6 +201,74 @@ TEST_CASE("tape: a value saved for backward and then modified in place is detect
   }
 }
 
+TEST_CASE("tape: the in-place error names the op that made the value and the backward that needed it", "[core]") {
+  tg::Tensor x = tg::tensor({-1.0, 2.0}, tg::kFloat64).requires_grad_();
+  tg::Tensor w = tg::tensor({3.0, 4.0}, tg::kFloat64).requires_grad_();
+  tg::Tensor y = tg::relu(x);
+  tg::Tensor loss = tg::sum(y * w);  // mul saves y, relu's output
+  {
+    tg::NoGradGuard no_grad;
+    y.fill_(0);
+  }
+  CHECK_THROWS_MATCHES(loss.backward(), std::runtime_error,
+                       Message("one of the variables needed for gradient computation has been modified by an inplace "
+                               "operation: [float64 [2]], which is output 0 of ReluBackward0, is at version 1; "
+                               "expected version 0 instead (needed by MulBackward0, the backward of 'mul')"));
+  // A leaf has no producer: PyTorch's wording without "which is output 0 of".
+  tg::Tensor v = tg::tensor({1.0, 2.0}, tg::kFloat64).requires_grad_();
+  tg::Tensor e = tg::sum(tg::log(v));  // log saves its input, the leaf
+  {
+    tg::NoGradGuard no_grad;
+    tg::mul_(v, 2);
+  }
+  CHECK_THROWS_MATCHES(e.backward(), std::runtime_error,
+                       Message("one of the variables needed for gradient computation has been modified by an inplace "
+                               "operation: [float64 [2]] is at version 1; expected version 0 instead (needed by "
+                               "LogBackward0, the backward of 'log')"));
+}
+
+TEST_CASE("tape: a custom op returning an unreduced broadcast gradient is told to sum_to_size it", "[core]") {
+  // The usual custom-op mistake: y = x + b with b broadcast, and b's gradient returned unreduced.
+  tg::Tensor x = tg::tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, tg::kFloat64).requires_grad_();
+  tg::Tensor b = tg::tensor({0.5, 0.25, 1.0}, tg::kFloat64).requires_grad_();
+  auto forward = [&](bool reduce) {
+    return ag::record("my_add", {x, b}, (x + b).detach(), [shape = b.shape(), reduce](const tg::Tensor& g) {
+      return std::vector<tg::Tensor>{g, reduce ? g.sum_to_size(shape) : g};
+    });
+  };
+  CHECK_THROWS_MATCHES(forward(false).sum().backward(), std::runtime_error,
+                       Message("backward of 'my_add' returned a gradient of shape [2, 3] (float64) for an input of "
+                               "shape [3] (float64): the gradient looks unreduced (the input was broadcast in the "
+                               "forward pass); sum it back to the input's shape with grad.sum_to_size([3]) "
+                               "(tapegrad::sum_to_size)"));
+  CHECK_FALSE(b.grad().defined());
+  x.set_grad({});  // x's gradient was delivered before the check stopped the backward
+  forward(true).sum().backward();  // the fix the message names
+  check_close(b.grad(), {2, 2, 2});
+  check_close(x.grad(), {1, 1, 1, 1, 1, 1});
+  // A size-1 dim kept in the input counts too; a gradient that does not broadcast keeps the leaf hint.
+  tg::Tensor c = tg::tensor({{0.5}, {1.5}}, tg::kFloat64).requires_grad_();
+  tg::Tensor keep = ag::record("my_keep", {c}, c.detach().clone(), [](const tg::Tensor& g) {
+    return std::vector<tg::Tensor>{tg::ones({2, 4}, tg::kFloat64) * g.sum()};
+  });
+  CHECK_THROWS_WITH(keep.sum().backward(), Contains("looks unreduced") && Contains("sum_to_size([2, 1])") &&
+                                               !Contains("set_data"));
+}
+
+TEST_CASE("sum_to_size: sums broadcast dims back, differentiably, and checks the size", "[core]") {
+  tg::Tensor x = tg::tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, tg::kFloat64).requires_grad_();
+  check_close(x.sum_to_size({3}), {5, 7, 9});
+  check_close(tg::sum_to_size(x, {2, 1}), {6, 15});
+  check_close(x.sum_to_size({1, 1}), {21});
+  CHECK(x.sum_to_size({1, 1}).shape() == tg::Shape{1, 1});
+  CHECK(x.sum_to_size({2, 3}).is_same(x));  // already that size
+  tg::sum(x.sum_to_size({3}) * tg::tensor({1.0, 2.0, 3.0}, tg::kFloat64)).backward();
+  check_close(x.grad(), {1, 2, 3, 1, 2, 3});
+  CHECK_THROWS_MATCHES(x.sum_to_size({2}), std::invalid_argument,
+                       Message("sum_to_size: size [2] is not expandable to size [2, 3]"));
+  CHECK_THROWS_AS(x.sum_to_size({1, 2, 3}), std::invalid_argument);
+}
+
 TEST_CASE("tape: a failing backward leaves no stale gradients behind", "[core]") {
   tg::Tensor x = tg::tensor({1.0}, tg::kFloat64).requires_grad_();
   tg::Tensor h = x * 3.0;

@@ -122,7 +122,7 @@ TEST_CASE("dropout2d zeroes whole channels", "[nn][dropout]") {
 }
 
 TEST_CASE("cat, stack, pad, narrow, select, slice values and errors", "[nn][conv]") {
-  const tg::Tensor a = tg::tensor({{1, 2}, {3, 4}}), b = tg::tensor({{5, 6}});
+  const tg::Tensor a = tg::tensor({{1., 2.}, {3., 4.}}), b = tg::tensor({{5., 6.}});
   CHECK(tg::to_vector<float>(tg::cat({a, b}, 0)) == std::vector<float>{1, 2, 3, 4, 5, 6});
   CHECK(tg::to_vector<float>(tg::cat({a, a}, 1)) == std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4});
   CHECK_THROWS_WITH(tg::cat({a, b}, 1),
@@ -137,7 +137,7 @@ TEST_CASE("cat, stack, pad, narrow, select, slice values and errors", "[nn][conv
   CHECK_THROWS_WITH(tg::narrow(tg::randn({2, 3}), 1, 2, 2), "start (2) + length (2) exceeds dimension size (3).");
   CHECK(tg::to_vector<float>(tg::select(a, 0, -1)) == std::vector<float>{3, 4});
   CHECK_THROWS_AS(tg::select(a, 1, 5), std::out_of_range);
-  CHECK(tg::to_vector<float>(tg::slice(tg::tensor({0, 1, 2, 3, 4, 5, 6}), 0, 1, 100, 3)) == std::vector<float>{1, 4});
+  CHECK(tg::to_vector<float>(tg::slice(tg::tensor({0., 1., 2., 3., 4., 5., 6.}), 0, 1, 100, 3)) == std::vector<float>{1, 4});
 }
 
 TEST_CASE("conv modules: shapes, parameters, printing, Flatten/Unflatten", "[nn][conv]") {

@@ -21,6 +21,7 @@ std::vector<OpTableEntry> elementwise_entries() {
       {"rsub", "scalar", one, [](const Inputs& x) { return 2.5 - x[0]; }},
       {"mul", "broadcast", broadcast, [](const Inputs& x) { return x[0] * x[1]; }},
       {"mul", "scalar", one, [](const Inputs& x) { return x[0] * -1.5; }},
+      {"mul", "int64 operand, promoted", one, [](const Inputs& x) { return x[0] * tensor({1, -2, 3}); }},
       {"div", "broadcast", [] { return Inputs{sample({2, 3}), sample_in({3}, 0.5, 2.0)}; },
        [](const Inputs& x) { return x[0] / x[1]; }},
       {"div", "scalar", one, [](const Inputs& x) { return x[0] / 4.0; }},

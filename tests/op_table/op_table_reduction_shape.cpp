@@ -19,6 +19,7 @@ std::vector<OpTableEntry> reduction_shape_entries() {
       {"max", "all elements", cube, [](const Inputs& x) { return max(x[0]); }},
       {"broadcast_to", "", [] { return Inputs{sample({3, 1})}; },
        [](const Inputs& x) { return broadcast_to(x[0], {2, 3, 4}); }},
+      {"sum_to_size", "leading and size-1 dims", cube, [](const Inputs& x) { return x[0].sum_to_size({3, 1}); }},
       {"reshape", "", cube, [](const Inputs& x) { return reshape(x[0], {4, -1}); }},
       {"view", "", cube, [](const Inputs& x) { return x[0].view({6, 4}); }},
       {"flatten", "", cube, [](const Inputs& x) { return flatten(x[0], 1); }},

@@ -18,7 +18,7 @@ struct Affine : tg::nn::Module {
   // Handles returned by register_parameter.
   tg::Tensor w;
   tg::Tensor b;
-  Affine() : w(register_parameter("w", tg::tensor({2, -1}))), b(register_parameter("b", tg::tensor({0.5, 0}))) {}
+  Affine() : w(register_parameter("w", tg::tensor({2., -1.}))), b(register_parameter("b", tg::tensor({0.5, 0}))) {}
   tg::Tensor forward(const tg::Tensor& x) const { return w * x + b; }
 };
 
@@ -27,7 +27,7 @@ struct Affine : tg::nn::Module {
 TEST_CASE("Optimizer: rejects bad parameter lists", "[optim]") {
   CHECK_THROWS_WITH(SGD({}, SGDOptions(0.1)), "optimizer got an empty parameter list");
   CHECK_THROWS_AS(SGD({}, SGDOptions(0.1)), std::invalid_argument);
-  auto p = tg::tensor({1, 2}).requires_grad_();
+  auto p = tg::tensor({1., 2.}).requires_grad_();
   CHECK_THROWS_WITH(SGD({p, tg::Tensor()}, SGDOptions(0.1)), "optimizer parameter 1 is an undefined tensor");
   CHECK_THROWS_WITH(SGD({p, p}, SGDOptions(0.1)), "optimizer parameter 1 appears more than once in the list");
   CHECK_THROWS_WITH(SGD({tg::arange(3)}, SGDOptions(0.1)),
@@ -37,7 +37,7 @@ TEST_CASE("Optimizer: rejects bad parameter lists", "[optim]") {
 }
 
 TEST_CASE("Optimizer: zero_grad resets to undefined by default", "[optim]") {
-  auto p = tg::tensor({1, 2}).requires_grad_();
+  auto p = tg::tensor({1., 2.}).requires_grad_();
   SGD sgd({p}, SGDOptions(0.1));
   tg::sum(p * p).backward();
   REQUIRE(p.grad().defined());
@@ -48,8 +48,8 @@ TEST_CASE("Optimizer: zero_grad resets to undefined by default", "[optim]") {
 }
 
 TEST_CASE("Optimizer: zero_grad(false) zeroes in place and keeps the buffer", "[optim]") {
-  auto p = tg::tensor({1, 2}).requires_grad_();
-  auto q = tg::tensor({3}).requires_grad_();  // never gets a gradient
+  auto p = tg::tensor({1., 2.}).requires_grad_();
+  auto q = tg::tensor({3.}).requires_grad_();  // never gets a gradient
   SGD sgd({p, q}, SGDOptions(0.1));
   tg::sum(p * p).backward();
   const auto grad = p.grad();
@@ -66,7 +66,7 @@ TEST_CASE("Optimizer: zero_grad(false) zeroes in place and keeps the buffer", "[
 TEST_CASE("Optimizer: updates the tensors the module holds, through real backward passes", "[optim]") {
   Affine model;
   SGD sgd(model.parameters(), SGDOptions(0.1).momentum(0.5));
-  const auto x = tg::tensor({1, 3});
+  const auto x = tg::tensor({1., 3.});
   // loss = sum(w*x + b) has gradients dw = x, db = 1 at every step.
   for (int step = 0; step < 2; ++step) {
     sgd.zero_grad();
@@ -81,9 +81,9 @@ TEST_CASE("Optimizer: updates the tensors the module holds, through real backwar
 }
 
 TEST_CASE("Optimizer: step runs without recording and restores grad mode", "[optim]") {
-  auto p = tg::tensor({1, 2}).requires_grad_();
+  auto p = tg::tensor({1., 2.}).requires_grad_();
   SGD sgd({p}, SGDOptions(0.1));
-  p.set_grad(tg::tensor({1, 1}));
+  p.set_grad(tg::tensor({1., 1.}));
   REQUIRE(tg::GradMode::is_enabled());
   sgd.step();
   CHECK(tg::GradMode::is_enabled());
@@ -91,10 +91,10 @@ TEST_CASE("Optimizer: step runs without recording and restores grad mode", "[opt
 }
 
 TEST_CASE("Optimizer: a value saved for backward before a step is detected as stale", "[optim]") {
-  auto p = tg::tensor({1, 2}).requires_grad_();
+  auto p = tg::tensor({1., 2.}).requires_grad_();
   SGD sgd({p}, SGDOptions(0.1));
   auto loss = tg::sum(p * p);  // saves p
-  p.set_grad(tg::tensor({1, 1}));
+  p.set_grad(tg::tensor({1., 1.}));
   sgd.step();  // modifies p in place
   CHECK_THROWS(loss.backward());
 }
@@ -102,7 +102,7 @@ TEST_CASE("Optimizer: a value saved for backward before a step is detected as st
 TEST_CASE("Optimizer: a momentum buffer that no longer matches its parameter is reported", "[optim]") {
   Affine model;
   SGD sgd(model.parameters(), SGDOptions(0.1).momentum(0.9));
-  model.w.set_grad(tg::tensor({1, 1}));
+  model.w.set_grad(tg::tensor({1., 1.}));
   sgd.step();
   model.to(tg::kFloat64);  // swaps the storage under the optimizer
   model.w.set_grad(tg::tensor({1, 1}, tg::kFloat64));

@@ -119,7 +119,7 @@ TEST_CASE("SGD: parameters without a gradient are skipped and get no state", "[o
 }
 
 TEST_CASE("SGD: without momentum no state is kept", "[optim]") {
-  auto p = tg::tensor({1, -2}).requires_grad_();
+  auto p = tg::tensor({1., -2.}).requires_grad_();
   SGD sgd({p}, SGDOptions(0.1));
   p.set_grad(tg::tensor({0.5, -1}));
   sgd.step();
@@ -183,7 +183,7 @@ TEST_CASE("SGD: a long parameter goes through the vector loop and its tail", "[o
 }
 
 TEST_CASE("SGD: step writes in place and bumps the version", "[optim]") {
-  auto p = tg::tensor({1, -2}).requires_grad_();
+  auto p = tg::tensor({1., -2.}).requires_grad_();
   const auto* storage_before = p.raw_data();
   SGD sgd({p}, SGDOptions(0.1));
   p.set_grad(tg::tensor({0.5, -1}));
@@ -195,7 +195,7 @@ TEST_CASE("SGD: step writes in place and bumps the version", "[optim]") {
 }
 
 TEST_CASE("SGD: constructor validation with PyTorch's messages", "[optim]") {
-  auto p = tg::tensor({1, -2}).requires_grad_();
+  auto p = tg::tensor({1., -2.}).requires_grad_();
   CHECK_THROWS_WITH(SGD({p}, SGDOptions(-0.1)), "Invalid learning rate: -0.1");
   CHECK_THROWS_WITH(SGD({p}, SGDOptions(0.1).momentum(-0.5)), "Invalid momentum value: -0.5");
   CHECK_THROWS_WITH(SGD({p}, SGDOptions(0.1).weight_decay(-1)), "Invalid weight_decay value: -1");
