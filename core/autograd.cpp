@@ -161,8 +161,6 @@ std::string needed_by() {
 }  // namespace
 
 Tensor SavedTensor::get() const {
-  // PyTorch's description of the value: ", which is output 0 of ReluBackward0" when an op made it.
-  const std::string made_by = grad_fn_ ? ", which is output 0 of " + backward_name(grad_fn_->name) + "," : "";
   if (value_.defined() && (value_.impl()->storage != storage_ || value_.dtype() != dtype_))
     throw std::runtime_error(
         "one of the variables needed for gradient computation was replaced (set_data or Module::to) after it was "
@@ -171,7 +169,9 @@ Tensor SavedTensor::get() const {
   if (value_.defined() && value_.version() != version_)
     throw std::runtime_error(
         "one of the variables needed for gradient computation has been modified by an inplace operation: [" +
-        std::string(dtype_name(value_.dtype())) + " " + shape_str(value_.shape()) + "]" + made_by + " is at version " +
+        std::string(dtype_name(value_.dtype())) + " " + shape_str(value_.shape()) + "]" +
+        // PyTorch's description of the value: ", which is output 0 of ReluBackward0" when an op made it.
+        (grad_fn_ ? ", which is output 0 of " + backward_name(grad_fn_->name) + "," : "") + " is at version " +
         std::to_string(value_.version()) + "; expected version " + std::to_string(version_) + " instead" +
         needed_by());
   const detail::Running& r = detail::running;

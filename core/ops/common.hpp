@@ -33,11 +33,14 @@ inline Dtype computation_dtype(Dtype result, bool floating) {
 inline Promoted promote(const char* op, const Tensor& a, const Tensor& b, bool floating = false) {
   check_defined(op, a);
   check_defined(op, b);
+  // The usual case, both operands of one floating dtype, skips the rules (this runs for every op).
+  if (a.dtype() == b.dtype() && is_floating_point(a.dtype())) return {a, b, a.dtype()};
   const Dtype d = computation_dtype(result_type(a, b), floating);
   return {to_dtype(a, d), to_dtype(b, d), d};
 }
 inline Promoted promote(const char* op, const Tensor& a, const Scalar& b, bool floating = false) {
   check_defined(op, a);
+  if (is_floating_point(a.dtype())) return {a, Tensor(), a.dtype()};  // a floating tensor keeps its dtype
   const Dtype d = computation_dtype(result_type(a, b), floating);
   return {to_dtype(a, d), Tensor(), d};
 }
