@@ -27,7 +27,7 @@ template <class T> void Adadelta::kernel(const UpdateArgs<T>& a, const AdadeltaO
   const T* __restrict gr = a.grad;
   T* __restrict sq = a.state[0];
   T* __restrict acc = a.state[1];
-  detail::for_each_element(a.n, [&](std::int64_t i) {
+  detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if (has_wd) g = g + wd * p[i];
     sq[i] = sq[i] * rho + one_minus_rho * g * g;

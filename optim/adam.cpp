@@ -44,7 +44,7 @@ void adam_kernel(const UpdateArgs<T>& a, const O& o) {
   T* __restrict m = a.state[0];
   T* __restrict v = a.state[1];
   T* __restrict vmax = a.state[2];
-  detail::for_each_element(a.n, [&](std::int64_t i) {
+  detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if constexpr (kDecoupled) p[i] = p[i] * decay;
     else if (has_wd) g = g + wd * p[i];

@@ -28,35 +28,49 @@ std::vector<std::string> RMSprop::state_names(const OptimizerOptions& options) c
   return names;
 }
 
-template <class T> void RMSprop::kernel(const UpdateArgs<T>& a, const RMSpropOptions& o) {
+namespace {
+
+// The formula with its two options as template arguments: no branch inside the loop, so it vectorises.
+template <class T, bool kCentered, bool kMomentum>
+void rmsprop_kernel(const UpdateArgs<T>& a, const RMSpropOptions& o) {
   const T sign = o.maximize() ? T(-1) : T(1), wd = static_cast<T>(o.weight_decay());
   const T alpha = static_cast<T>(o.alpha()), one_minus_alpha = static_cast<T>(1 - o.alpha());
   const T eps = static_cast<T>(o.eps()), momentum = static_cast<T>(o.momentum()), neg_lr = static_cast<T>(-o.lr());
-  const bool has_wd = o.weight_decay() != 0, has_momentum = o.momentum() > 0, centered = o.centered();
+  const bool has_wd = o.weight_decay() != 0;
   T* __restrict p = a.param;
   const T* __restrict gr = a.grad;
   T* __restrict sq = a.state[0];
-  T* __restrict buf = has_momentum ? a.state[1] : nullptr;
-  T* __restrict gavg = centered ? a.state[has_momentum ? 2 : 1] : nullptr;
-  detail::for_each_element(a.n, [&](std::int64_t i) {
+  T* __restrict buf = a.state[1];                    // momentum_buffer, when kMomentum
+  T* __restrict gavg = a.state[kMomentum ? 2 : 1];   // grad_avg, when kCentered
+  detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if (has_wd) g = g + wd * p[i];
     sq[i] = sq[i] * alpha + one_minus_alpha * g * g;
     T avg;
-    if (centered) {
+    if constexpr (kCentered) {
       gavg[i] = gavg[i] * alpha + one_minus_alpha * g;
       avg = std::sqrt(sq[i] + T(-1) * gavg[i] * gavg[i]);
     } else {
       avg = std::sqrt(sq[i]);
     }
     avg = avg + eps;
-    if (has_momentum) {
+    if constexpr (kMomentum) {
       buf[i] = buf[i] * momentum + g / avg;
       p[i] = p[i] + neg_lr * buf[i];
     } else {
       p[i] = p[i] + neg_lr * g / avg;
     }
   });
+}
+
+}  // namespace
+
+template <class T> void RMSprop::kernel(const UpdateArgs<T>& a, const RMSpropOptions& o) {
+  const bool centered = o.centered(), momentum = o.momentum() > 0;
+  if (centered && momentum) rmsprop_kernel<T, true, true>(a, o);
+  else if (centered) rmsprop_kernel<T, true, false>(a, o);
+  else if (momentum) rmsprop_kernel<T, false, true>(a, o);
+  else rmsprop_kernel<T, false, false>(a, o);
 }
 template void RMSprop::kernel<float>(const UpdateArgs<float>&, const RMSpropOptions&);
 template void RMSprop::kernel<double>(const UpdateArgs<double>&, const RMSpropOptions&);
