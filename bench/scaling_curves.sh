@@ -27,7 +27,7 @@ echo "framework,threads,batch,width,train_samples_per_s,peak_rss_mb" > "$out"
 run_point() {  # threads batch width
   for framework in tapegrad pytorch; do
     if [ $framework = tapegrad ]; then
-      line=$(OMP_WAIT_POLICY=PASSIVE "$bench" --data "$data" --epochs 1 --eval-passes 1 --threads "$1" \
+      line=$("$bench" --data "$data" --epochs 1 --eval-passes 1 --threads "$1" \
                --batch-size "$2" --width "$3" | tail -n 1)
     else
       # OpenBLAS picks its kernels from the CPU (the machine's OPENBLAS_CORETYPE pin slows it down).
