@@ -126,6 +126,15 @@ void Optimizer::step() {
         step = ++slot->step;
       }
       std::vector<Tensor> tensors = slot ? slot->tensors : std::vector<Tensor>{};
+      // Options that add state (momentum, centered, amsgrad) turned on after the state was made: the
+      // kernel would read a missing buffer (PyTorch: KeyError 'momentum_buffer').
+      if (keeps_state(options)) {
+        const std::vector<std::string> names = state_names(options);
+        if (tensors.size() < names.size())
+          throw std::runtime_error(name() + ": parameter " + std::to_string(i) + " has no '" + names[tensors.size()] +
+                                   "' state: its options changed after its state was created (an option that "
+                                   "needs more state, such as momentum, centered or amsgrad, was turned on)");
+      }
       // Module::to(dtype) swaps a parameter's storage under the optimizer: say so instead of
       // reading state of the wrong type.
       for (const Tensor& t : tensors)

@@ -143,12 +143,29 @@ Tensor neg(const Tensor& x) {
   return record(Op::neg, {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
 }
 
+namespace {
+// v ** p. Integers by squaring in unsigned arithmetic, so a result wraps on overflow as PyTorch's int64
+// pow does (std::pow went through double: wrong above 2^53, undefined beyond int64's range).
+template <class T> T power(T v, double p) {
+  if constexpr (std::is_integral_v<T>) {
+    std::uint64_t result = 1, base = static_cast<std::uint64_t>(v);
+    for (auto e = static_cast<std::uint64_t>(p); e != 0; e >>= 1) {
+      if (e & 1) result *= base;
+      base *= base;
+    }
+    return static_cast<T>(result);
+  } else {
+    return std::pow(v, static_cast<T>(p));
+  }
+}
+}  // namespace
+
 // In result_type(x, exponent): int64 ** 2 stays int64, int64 ** 0.5 is float32.
 Tensor pow(const Tensor& x0, const Scalar& exponent) {
   const Tensor x = detail::promote("pow", x0, exponent).a;
   const double p = exponent.to_double();
   if (!x.is_floating_point() && p < 0) throw std::invalid_argument("pow: Integers to negative integer powers are not allowed.");
-  Tensor y = unary_map<false>("pow", x, [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
+  Tensor y = unary_map<false>("pow", x, [p](auto v) { return power(v, p); });
   return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
     if (p == 0) return Grads{mul(g, 0.0)};  // zeros that stay a function of g under create_graph
     return Grads{mul(g, mul(pow(sx, p - 1), p))};

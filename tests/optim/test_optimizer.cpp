@@ -108,3 +108,51 @@ TEST_CASE("Optimizer: a momentum buffer that no longer matches its parameter is 
   model.w.set_grad(tg::tensor({1, 1}, tg::kFloat64));
   CHECK_THROWS_WITH(sgd.step(), Catch::Contains("changed dtype or shape"));
 }
+
+TEST_CASE("Optimizer options: the momentum OneCycleLR cycles is momentum(), else Adam's beta1, else none",
+          "[optim]") {
+  namespace o = tg::optim;
+  o::SGDOptions sgd(0.1);
+  o::RMSpropOptions rmsprop;
+  o::AdamOptions adam;
+  o::AdamWOptions adamw;
+  o::AdagradOptions adagrad;
+  o::AdadeltaOptions adadelta;
+  sgd.momentum(0.5);
+  CHECK(sgd.has_momentum());
+  CHECK(sgd.get_momentum() == 0.5);
+  rmsprop.set_momentum(0.25);
+  CHECK((rmsprop.has_momentum() && rmsprop.momentum() == 0.25));
+  for (o::OptimizerOptions* beta_one : std::initializer_list<o::OptimizerOptions*>{&adam, &adamw}) {
+    CHECK(beta_one->has_momentum());
+    CHECK(beta_one->get_momentum() == 0.9);  // beta1
+    beta_one->set_momentum(0.85);
+  }
+  CHECK(std::get<0>(adam.betas()) == 0.85);
+  CHECK(std::get<0>(adamw.betas()) == 0.85);
+  CHECK_FALSE(adagrad.has_momentum());
+  CHECK_FALSE(adadelta.has_momentum());
+  adagrad.set_lr(0.5);
+  CHECK(adagrad.lr() == 0.5);
+  CHECK(adadelta.get_lr() == 1.0);
+}
+
+TEST_CASE("Optimizer: an option that needs more state, turned on after the first step, is refused by name",
+          "[optim]") {
+  auto p = tg::tensor({1., 2.}).requires_grad_();
+  auto step = [&p](tg::optim::Optimizer& opt) {
+    opt.zero_grad();
+    (p * p).sum().backward();
+    opt.step();
+  };
+  tg::optim::Adam adam({p}, tg::optim::AdamOptions(0.1));
+  step(adam);
+  static_cast<tg::optim::AdamOptions&>(adam.param_groups()[0].options()).amsgrad(true);
+  CHECK_THROWS_WITH(step(adam), Catch::Matchers::Contains("Adam: parameter 0 has no 'max_exp_avg_sq' state"));
+  CHECK_THROWS_AS(step(adam), std::runtime_error);
+
+  tg::optim::RMSprop rmsprop({p}, tg::optim::RMSpropOptions(0.1));
+  step(rmsprop);
+  static_cast<tg::optim::RMSpropOptions&>(rmsprop.param_groups()[0].options()).momentum(0.9);
+  CHECK_THROWS_WITH(step(rmsprop), Catch::Matchers::Contains("RMSprop: parameter 0 has no 'momentum_buffer' state"));
+}
