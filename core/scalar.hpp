@@ -5,6 +5,9 @@
 
 #include <concepts>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 namespace tapegrad {
@@ -14,15 +17,31 @@ class Scalar {
   template <class T>
     requires std::is_arithmetic_v<T>
   Scalar(T value)  // NOLINT: implicit, so plain numbers are scalars
-      : value_(static_cast<double>(value)), integral_(std::is_integral_v<T>) {}
+      : value_(static_cast<double>(value)), integer_(checked_int64(value)), integral_(std::is_integral_v<T>) {}
 
   double to_double() const noexcept { return value_; }
+  // The value in an op's dtype: integers exactly (a double holds them only up to 2^53).
+  template <class T> T to() const noexcept {
+    if constexpr (std::is_integral_v<T>) return integral_ ? static_cast<T>(integer_) : static_cast<T>(value_);
+    else return static_cast<T>(value_);
+  }
   // Written as an integer (int, long, std::int64_t, bool...), not as a double or float.
   bool is_integral() const noexcept { return integral_; }
   bool is_floating_point() const noexcept { return !integral_; }
 
  private:
-  double value_;  // integers beyond 2^53 lose precision here (tapegrad keeps one representation)
+  // An unsigned value above int64's range has no tapegrad dtype (PyTorch: "Overflow when unpacking long").
+  template <class T> static std::int64_t checked_int64(T value) {
+    if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
+      if (value > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
+        throw std::invalid_argument("scalar " + std::to_string(value) + " does not fit in int64");
+    }
+    if constexpr (std::is_integral_v<T>) return static_cast<std::int64_t>(value);
+    else return 0;
+  }
+
+  double value_;
+  std::int64_t integer_;  // exact, when integral_
   bool integral_;
 };
 

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -196,7 +198,12 @@ class NestedValues {
     requires std::is_arithmetic_v<T>
   NestedValues(T value)  // NOLINT: implicit, so plain numbers nest
       : values_{static_cast<double>(value)}, integral_(std::is_integral_v<T>) {
-    if constexpr (std::is_integral_v<T>) integers_ = {static_cast<std::int64_t>(value)};
+    if constexpr (std::is_integral_v<T>) {
+      if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t))
+        if (value > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
+          throw std::invalid_argument("tensor: " + std::to_string(value) + " does not fit in int64");
+      integers_ = {static_cast<std::int64_t>(value)};
+    }
   }
   NestedValues(std::initializer_list<NestedValues> items);
   const Shape& shape() const { return shape_; }

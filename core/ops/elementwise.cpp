@@ -118,7 +118,7 @@ Tensor scalar_op(Op id, const Tensor& x0, const Scalar& s, double slope, F f, bo
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    const T sv = static_cast<T>(s.to_double());
+    const T sv = s.to<T>();
     for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i], sv);
   });
   return record(id, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
@@ -289,7 +289,7 @@ Tensor& mul_(Tensor& self, const Scalar& factor) {
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = self.data<T>();
-    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= static_cast<T>(factor.to_double());
+    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= factor.to<T>();
   });
   return self;
 }

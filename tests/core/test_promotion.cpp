@@ -2,7 +2,9 @@
 // by tests/fixtures/make_promotion_fixture.py): tensor({ints}) is int64, result_type for every pair of
 // operand kinds, promoted forward values with each input's gradient in its own dtype, in-place ops
 // refusing to narrow, and dtype names in printing.
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -234,6 +236,18 @@ TEST_CASE("promotion: int64 arithmetic stays int64 with integers, and what still
   CHECK(tg::pow(tg::tensor({std::int64_t{3037000500}}), 2).item<std::int64_t>() == -9223372036709301616);
   CHECK(tg::pow(tg::tensor({-3}), 3).item<std::int64_t>() == -27);
   CHECK(tg::pow(tg::tensor({-3}), 0).item<std::int64_t>() == 1);
+  // Integer scalars stay exact beyond 2^53 (a double would round 2^53 + 1 down), up to int64's maximum.
+  const std::int64_t big = 9007199254740993;
+  CHECK((tg::tensor({0}) + big).item<std::int64_t>() == big);
+  CHECK((tg::tensor({1}) * std::numeric_limits<std::int64_t>::max()).item<std::int64_t>() ==
+        std::numeric_limits<std::int64_t>::max());
+  CHECK(tg::tensor({big}).item<std::int64_t>() == big);
+  // An unsigned value beyond int64 has no dtype, as a literal or as a scalar.
+  const std::uint64_t too_big = std::uint64_t{1} << 63;
+  CHECK_THROWS_MATCHES(tg::tensor({too_big}), std::invalid_argument,
+                       Message("tensor: 9223372036854775808 does not fit in int64"));
+  CHECK_THROWS_MATCHES(tg::tensor({1}) * too_big, std::invalid_argument,
+                       Message("scalar 9223372036854775808 does not fit in int64"));
   // Matrix products and losses' input against target keep requiring one dtype.
   CHECK_THROWS_WITH(tg::matmul(tg::ones({2, 2}), tg::ones({2, 2}, tg::kFloat64)), Contains("same dtype"));
   CHECK_THROWS_AS(tg::matmul(tg::ones({2, 2}), tg::ones({2, 2}, tg::kFloat64)), std::invalid_argument);
