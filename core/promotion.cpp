@@ -50,21 +50,17 @@ struct Ranks {
   Dtype result() const { return *combine(dimensioned, combine(zero_dim, scalars)); }
 };
 
+template <class Operand> Dtype result_of(const Tensor& a, const Operand& b) {
+  Ranks r;
+  r.add(a);
+  r.add(b);
+  return r.result();
+}
+
 }  // namespace
 
-Dtype result_type(const Tensor& a, const Tensor& b) {
-  Ranks r;
-  r.add(a);
-  r.add(b);
-  return r.result();
-}
-
-Dtype result_type(const Tensor& a, const Scalar& b) {
-  Ranks r;
-  r.add(a);
-  r.add(b);
-  return r.result();
-}
+Dtype result_type(const Tensor& a, const Tensor& b) { return result_of(a, b); }
+Dtype result_type(const Tensor& a, const Scalar& b) { return result_of(a, b); }
 
 void check_can_cast(const char* op, Dtype result, Dtype self) {
   if (can_cast(result, self)) return;

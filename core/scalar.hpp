@@ -34,7 +34,7 @@ class Scalar {
   template <class T> static std::int64_t checked_int64(T value) {
     if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
       if (value > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
-        throw std::invalid_argument("scalar " + std::to_string(value) + " does not fit in int64");
+        throw std::invalid_argument(std::to_string(value) + " does not fit in int64");
     }
     if constexpr (std::is_integral_v<T>) return static_cast<std::int64_t>(value);
     else return 0;

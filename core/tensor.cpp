@@ -161,12 +161,12 @@ void Tensor::begin_inplace(const char* op) const {
 }
 std::uint64_t Tensor::version() const { return checked().storage->version; }
 
-Tensor& Tensor::fill_(double value) {
+Tensor& Tensor::fill_(const Scalar& value) {
   begin_inplace("fill_");
   dispatch(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = data<T>();
-    const T v = static_cast<T>(value);
+    const T v = value.to<T>();
     for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
   });
   return *this;
@@ -192,7 +192,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 // ---- factories ----
 Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
-Tensor full(const Shape& shape, double value, TensorOptions options) {
+Tensor full(const Shape& shape, const Scalar& value, TensorOptions options) {
   const bool rg = options.requires_grad();
   Tensor t = Tensor::empty(shape, options.requires_grad(false));
   t.fill_(value);
@@ -203,9 +203,9 @@ Tensor zeros(const Shape& shape, TensorOptions options) { return full(shape, 0.0
 Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1.0, options); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
-Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
+Tensor full_like(const Tensor& t, const Scalar& value) { return full(t.shape(), value, t.dtype()); }
 Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.dtype()); }
-Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
+Tensor scalar_tensor(const Scalar& value, TensorOptions options) { return full({}, value, options); }
 
 Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, options); }
 Tensor arange(double start, double end, double step, TensorOptions options) {

@@ -5,11 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -160,7 +158,7 @@ class Tensor {
   Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, double value);
 
   // Fills in place (not differentiable; bumps the version).
-  Tensor& fill_(double value);
+  Tensor& fill_(const Scalar& value);  // integers exactly into int64
   Tensor& zero_() { return fill_(0.0); }
   Tensor& copy_(const Tensor& src);  // same shape, any dtype
 
@@ -179,12 +177,12 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 Tensor empty(const Shape& shape, TensorOptions options = {});
 Tensor zeros(const Shape& shape, TensorOptions options = {});
 Tensor ones(const Shape& shape, TensorOptions options = {});
-Tensor full(const Shape& shape, double value, TensorOptions options = {});
+Tensor full(const Shape& shape, const Scalar& value, TensorOptions options = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
-Tensor full_like(const Tensor& t, double value);
+Tensor full_like(const Tensor& t, const Scalar& value);
 Tensor empty_like(const Tensor& t);
-Tensor scalar_tensor(double value, TensorOptions options = {});  // 0-d
+Tensor scalar_tensor(const Scalar& value, TensorOptions options = {});  // 0-d
 Tensor arange(double end, TensorOptions options = kInt64);
 Tensor arange(double start, double end, double step = 1, TensorOptions options = kInt64);
 
@@ -196,15 +194,7 @@ class NestedValues {
  public:
   template <class T>
     requires std::is_arithmetic_v<T>
-  NestedValues(T value)  // NOLINT: implicit, so plain numbers nest
-      : values_{static_cast<double>(value)}, integral_(std::is_integral_v<T>) {
-    if constexpr (std::is_integral_v<T>) {
-      if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t))
-        if (value > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
-          throw std::invalid_argument("tensor: " + std::to_string(value) + " does not fit in int64");
-      integers_ = {static_cast<std::int64_t>(value)};
-    }
-  }
+  NestedValues(T value) : NestedValues(Scalar(value)) {}  // NOLINT: implicit, so plain numbers nest
   NestedValues(std::initializer_list<NestedValues> items);
   const Shape& shape() const { return shape_; }
   const std::vector<double>& values() const { return values_; }
@@ -218,6 +208,11 @@ class NestedValues {
   std::vector<double> values_;
   std::vector<std::int64_t> integers_;  // filled only while every leaf is an integer
   bool integral_ = false;
+
+  explicit NestedValues(const Scalar& leaf)  // a Scalar knows int vs floating and checks int64's range
+      : values_{leaf.to_double()}, integral_(leaf.is_integral()) {
+    if (integral_) integers_ = {leaf.to<std::int64_t>()};
+  }
 };
 
 // From nested values, or a flat vector with a shape. Without a dtype in the options, as

@@ -29,7 +29,6 @@ namespace {
 using detail::binary_map;
 using detail::unary_map;
 
-Tensor scalar_like(const Tensor& t, double v) { return full({}, v, t.dtype()); }
 
 }  // namespace
 
@@ -78,7 +77,7 @@ namespace {
 // Gradient of maximum/minimum: to the selected side, split evenly on ties (as PyTorch).
 Grads select_grads(const Tensor& g, const Tensor& a, const Tensor& b, bool take_max) {
   const Tensor wins_a = take_max ? gt(a, b) : lt(a, b);
-  const Tensor ties = mul(eq(a, b), scalar_like(g, 0.5));
+  const Tensor ties = mul(eq(a, b), scalar_tensor(0.5, g.dtype()));
   const Tensor share_a = add(wins_a, ties);
   const Tensor share_b = rsub(1.0, share_a);
   return Grads{sum_to(mul(g, share_a), a.shape()), sum_to(mul(g, share_b), b.shape())};
@@ -135,7 +134,7 @@ Tensor div(const Tensor& a, const Scalar& b) {
 }
 Tensor rsub(const Scalar& a, const Tensor& b) { return scalar_op(Op::rsub, b, a, -1, [](auto x, auto s) { return s - x; }); }
 Tensor rdiv(const Scalar& a, const Tensor& b) {
-  return div(full({}, a.to_double(), detail::computation_dtype(result_type(b, a), /*floating=*/true)), b);
+  return div(scalar_tensor(a, detail::computation_dtype(result_type(b, a), /*floating=*/true)), b);
 }
 
 Tensor neg(const Tensor& x) {
@@ -146,16 +145,16 @@ Tensor neg(const Tensor& x) {
 namespace {
 // v ** p. Integers by squaring in unsigned arithmetic, so a result wraps on overflow as PyTorch's int64
 // pow does (std::pow went through double: wrong above 2^53, undefined beyond int64's range).
-template <class T> T power(T v, double p) {
+template <class T> T power(T v, const Scalar& p) {
   if constexpr (std::is_integral_v<T>) {
     std::uint64_t result = 1, base = static_cast<std::uint64_t>(v);
-    for (auto e = static_cast<std::uint64_t>(p); e != 0; e >>= 1) {
+    for (auto e = p.to<std::uint64_t>(); e != 0; e >>= 1) {
       if (e & 1) result *= base;
       base *= base;
     }
     return static_cast<T>(result);
   } else {
-    return std::pow(v, static_cast<T>(p));
+    return std::pow(v, p.to<T>());
   }
 }
 }  // namespace
@@ -165,7 +164,7 @@ Tensor pow(const Tensor& x0, const Scalar& exponent) {
   const Tensor x = detail::promote("pow", x0, exponent).a;
   const double p = exponent.to_double();
   if (!x.is_floating_point() && p < 0) throw std::invalid_argument("pow: Integers to negative integer powers are not allowed.");
-  Tensor y = unary_map<false>("pow", x, [p](auto v) { return power(v, p); });
+  Tensor y = unary_map<false>("pow", x, [&exponent](auto v) { return power(v, exponent); });
   return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
     if (p == 0) return Grads{mul(g, 0.0)};  // zeros that stay a function of g under create_graph
     return Grads{mul(g, mul(pow(sx, p - 1), p))};
@@ -257,18 +256,21 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
   check_can_cast("add_", result, self.dtype());
   if (!is_floating_point(result) && alpha != std::trunc(alpha))
     throw std::invalid_argument("add_: For integral input tensors, argument alpha must not be a floating point number.");
-  if (broadcast_shapes(self.shape(), other.shape()) != self.shape())
+  if (!is_expandable_to(other.shape(), self.shape()))
     throw std::invalid_argument("add_: cannot broadcast " + shape_str(other.shape()) + " into " +
                                 shape_str(self.shape()));
   self.begin_inplace("add_");
+  // Computed in the result type, then written into self's dtype (a 0-d float64 into float32 computes
+  // in float32). A conversion happens under NoGradGuard: add_ is never recorded.
+  const Tensor o = other.dtype() == result ? other : [&] { NoGradGuard no_grad; return to_dtype(other, result); }();
   dispatch(self.dtype(), [&](auto self_tag) {
-    dispatch(other.dtype(), [&](auto other_tag) {
+    dispatch(result, [&](auto result_tag) {
       using T = decltype(self_tag);
-      using C = std::common_type_t<T, decltype(other_tag)>;  // promote_types for tapegrad's dtypes
+      using C = decltype(result_tag);
       T* ps = self.data<T>();
-      const auto* po = other.data<decltype(other_tag)>();
+      const C* po = o.data<C>();
       const C a = static_cast<C>(alpha);
-      auto update = [a](T& s, auto o) { s = static_cast<T>(static_cast<C>(s) + a * static_cast<C>(o)); };
+      auto update = [a](T& s, C v) { s = static_cast<T>(static_cast<C>(s) + a * v); };
       if (self.shape() == other.shape()) {
         for (std::int64_t i = 0, n = self.numel(); i < n; ++i) update(ps[i], po[i]);
       } else {
@@ -303,7 +305,7 @@ template <class F> Tensor compare(const char* op, const Tensor& x, const Tensor&
 }
 template <class F> Tensor compare(const char* op, const Tensor& x, const Scalar& s, F f) {
   const auto p = detail::promote(op, x, s);
-  return binary_map<false>(op, p.a, full({}, s.to_double(), p.dtype), f);
+  return binary_map<false>(op, p.a, scalar_tensor(s, p.dtype), f);
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 // by tests/fixtures/make_promotion_fixture.py): tensor({ints}) is int64, result_type for every pair of
 // operand kinds, promoted forward values with each input's gradient in its own dtype, in-place ops
 // refusing to narrow, and dtype names in printing.
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <limits>
@@ -245,9 +246,12 @@ TEST_CASE("promotion: int64 arithmetic stays int64 with integers, and what still
   // An unsigned value beyond int64 has no dtype, as a literal or as a scalar.
   const std::uint64_t too_big = std::uint64_t{1} << 63;
   CHECK_THROWS_MATCHES(tg::tensor({too_big}), std::invalid_argument,
-                       Message("tensor: 9223372036854775808 does not fit in int64"));
+                       Message("9223372036854775808 does not fit in int64"));
   CHECK_THROWS_MATCHES(tg::tensor({1}) * too_big, std::invalid_argument,
-                       Message("scalar 9223372036854775808 does not fit in int64"));
+                       Message("9223372036854775808 does not fit in int64"));
+  // full, fill_ and comparisons with a number take it exactly too.
+  CHECK(tg::to_vector<std::int64_t>(tg::full({2}, big, tg::kInt64)) == std::vector<std::int64_t>{big, big});
+  CHECK(tg::to_vector<std::int64_t>(tg::eq(tg::tensor({big, big - 1}), big)) == std::vector<std::int64_t>{1, 0});
   // Matrix products and losses' input against target keep requiring one dtype.
   CHECK_THROWS_WITH(tg::matmul(tg::ones({2, 2}), tg::ones({2, 2}, tg::kFloat64)), Contains("same dtype"));
   CHECK_THROWS_AS(tg::matmul(tg::ones({2, 2}), tg::ones({2, 2}, tg::kFloat64)), std::invalid_argument);
@@ -278,6 +282,14 @@ TEST_CASE("in-place ops refuse a result type that would narrow into self, with P
   tg::add_(f, tg::tensor({1e-8, 0.1}, tg::kFloat64), 2.0);
   CHECK(f.dtype() == tg::kFloat32);
   CHECK(tg::to_vector<float>(f) == std::vector<float>{static_cast<float>(1.5 + 2e-8), static_cast<float>(3.0 + 0.2)});
+  // A 0-d float64 operand does not widen the computation (result_type float32), as PyTorch 1.13:
+  // 1 + (2^-24 + 2^-50) is 1 in float32 arithmetic, 1 + 2^-23 when summed in float64 and rounded.
+  const double just_over_half_ulp = std::ldexp(1.0, -24) + std::ldexp(1.0, -50);
+  tg::Tensor one = tg::ones({1});
+  tg::add_(one, tg::scalar_tensor(just_over_half_ulp, tg::kFloat64));
+  CHECK(one.item<float>() == 1.0f);
+  tg::add_(one, tg::full({1}, just_over_half_ulp, tg::kFloat64));  // dimensioned: computed in float64
+  CHECK(one.item<float>() == 1.0f + std::ldexp(1.0f, -23));
 }
 
 TEST_CASE("printing names dtypes as tapegrad does, never torch.*", "[core][promotion]") {
