@@ -105,9 +105,13 @@ std::vector<Tensor> Optimizer::initial_state(const Tensor& param, const Optimize
 
 void Optimizer::step() {
   NoGradGuard no_grad;
+  static std::vector<Tensor> no_state;  // stays empty: the state of parameters that keep none
   std::size_t index = 0;
   for (auto& group : groups_) {
     const OptimizerOptions& options = group.options();
+    const bool keeps = keeps_state(options);
+    // The state the group's options need now, asked once per group (not per parameter and step).
+    const std::vector<std::string> needed = keeps ? state_names(options) : std::vector<std::string>{};
     for (Tensor& p : group.params()) {
       const std::size_t i = index++;
       const Tensor g = p.grad();
@@ -118,23 +122,21 @@ void Optimizer::step() {
                                  shape_str(g.shape()));
       auto& slot = state_[i];
       std::int64_t step = 1;
-      if (keeps_state(options)) {
+      if (keeps) {
         if (!slot) {
           slot = std::make_unique<OptimizerParamState>();
           slot->tensors = initial_state(p, options);
         }
-        step = ++slot->step;
-      }
-      std::vector<Tensor> tensors = slot ? slot->tensors : std::vector<Tensor>{};
-      // Options that add state (momentum, centered, amsgrad) turned on after the state was made: the
-      // kernel would read a missing buffer (PyTorch: KeyError 'momentum_buffer').
-      if (keeps_state(options)) {
-        const std::vector<std::string> names = state_names(options);
-        if (tensors.size() < names.size())
-          throw std::runtime_error(name() + ": parameter " + std::to_string(i) + " has no '" + names[tensors.size()] +
+        // Options that add state (momentum, centered, amsgrad) turned on after the state was made: the
+        // kernel would read a missing buffer (PyTorch: KeyError 'momentum_buffer').
+        if (slot->tensors.size() < needed.size())
+          throw std::runtime_error(name() + ": parameter " + std::to_string(i) + " has no '" +
+                                   needed[slot->tensors.size()] +
                                    "' state: its options changed after its state was created (an option that "
                                    "needs more state, such as momentum, centered or amsgrad, was turned on)");
+        step = ++slot->step;
       }
+      std::vector<Tensor>& tensors = slot ? slot->tensors : no_state;
       // Module::to(dtype) swaps a parameter's storage under the optimizer: say so instead of
       // reading state of the wrong type.
       for (const Tensor& t : tensors)
