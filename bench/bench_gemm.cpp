@@ -8,8 +8,11 @@
 //   dW   dW = gᵀ · x   M=out, N=in,  K=64
 // and gemm/step/threads:<t> runs the 14 GEMMs one training step needs (all but the first layer's dX),
 // 2.64 MFLOP per sample: GFLOP/s of that case / 2.64e-3 = the training step's GEMM-only limit in
-// samples/s.
+// samples/s. sgemm/step/threads:<t> runs the same 14 through oneDNN's dnnl_sgemm directly (the
+// library's backend before the matmul primitive), so the two can be compared in one run.
 #include <benchmark/benchmark.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <tapegrad/core/kernels/gemm.hpp>
 #include <tapegrad/tapegrad.hpp>
 
@@ -61,7 +64,8 @@ struct LayerBuffers {
         dw(static_cast<std::size_t>(out * in)) {}
 
   // Runs one GEMM and returns its FLOP count (2·M·N·K).
-  double run(Kind kind) {
+  double run(Kind kind, bool via_sgemm = false) {
+    if (via_sgemm) return run_sgemm(kind);
     switch (kind) {
       case Kind::kForward:
         kernels::gemm(false, true, kBatch, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
@@ -71,6 +75,22 @@ struct LayerBuffers {
         return 2.0 * kBatch * in * out;
       case Kind::kWeightGrad:
         kernels::gemm(true, false, out, in, kBatch, 1.0f, g.data(), out, x.data(), in, 0.0f, dw.data(), in);
+        return 2.0 * out * in * kBatch;
+    }
+    return 0;
+  }
+
+  // The same products through dnnl_sgemm (threads: OpenMP's setting, as set_num_threads leaves it).
+  double run_sgemm(Kind kind) {
+    switch (kind) {
+      case Kind::kForward:
+        dnnl_sgemm('N', 'T', kBatch, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
+        return 2.0 * kBatch * out * in;
+      case Kind::kInputGrad:
+        dnnl_sgemm('N', 'N', kBatch, in, out, 1.0f, g.data(), out, w.data(), in, 0.0f, dx.data(), in);
+        return 2.0 * kBatch * in * out;
+      case Kind::kWeightGrad:
+        dnnl_sgemm('T', 'N', out, in, kBatch, 1.0f, g.data(), out, x.data(), in, 0.0f, dw.data(), in);
         return 2.0 * out * in * kBatch;
     }
     return 0;
@@ -108,16 +128,17 @@ void bm_layer_gemm(benchmark::State& state, std::size_t layer, Kind kind, int th
   set_gflops(state, flop, threads);
 }
 
-void bm_training_step_gemms(benchmark::State& state, int threads) {
+void bm_training_step_gemms(benchmark::State& state, int threads, bool via_sgemm) {
   tapegrad::set_num_threads(threads);
+  omp_set_num_threads(threads);
   auto& layers = network();
   double flop = 0;
   for (auto _ : state) {
     flop = 0;
-    for (std::size_t l = 0; l < kLayers; ++l) flop += layers[l].run(Kind::kForward);
+    for (std::size_t l = 0; l < kLayers; ++l) flop += layers[l].run(Kind::kForward, via_sgemm);
     for (std::size_t l = kLayers; l-- > 0;) {
-      flop += layers[l].run(Kind::kWeightGrad);
-      if (l > 0) flop += layers[l].run(Kind::kInputGrad);  // the input needs no gradient
+      flop += layers[l].run(Kind::kWeightGrad, via_sgemm);
+      if (l > 0) flop += layers[l].run(Kind::kInputGrad, via_sgemm);  // the input needs no gradient
     }
     benchmark::ClobberMemory();
   }
@@ -137,8 +158,10 @@ void register_all() {
         benchmark::RegisterBenchmark(name.c_str(), bm_layer_gemm, l, kind, threads)->UseRealTime();
       }
     }
-    const std::string name = "gemm/step/threads:" + std::to_string(threads);
-    benchmark::RegisterBenchmark(name.c_str(), bm_training_step_gemms, threads)->UseRealTime();
+    for (const bool via_sgemm : {false, true}) {
+      const std::string name = std::string(via_sgemm ? "sgemm" : "gemm") + "/step/threads:" + std::to_string(threads);
+      benchmark::RegisterBenchmark(name.c_str(), bm_training_step_gemms, threads, via_sgemm)->UseRealTime();
+    }
   }
 }
 
