@@ -71,6 +71,9 @@ struct EpochResult {
   std::int64_t samples = 0, steps = 0;
   std::uint64_t step_allocations = 0, step_bytes = 0;  // inside zero_grad .. step, summed over the epoch
   std::uint64_t loader_allocations = 0;                 // producing the batches, summed over the epoch
+  // Wall time of each phase of a step, summed over the epoch: producing the batch, forward (model and
+  // loss), backward, optimizer (zero_grad and step).
+  double batch_seconds = 0, forward_seconds = 0, backward_seconds = 0, optimizer_seconds = 0;
 };
 
 EpochResult train_epoch(nn::Sequential& model, nn::CrossEntropyLoss& criterion, tg::optim::SGD& optimizer,
@@ -79,14 +82,24 @@ EpochResult train_epoch(nn::Sequential& model, nn::CrossEntropyLoss& criterion, 
   double loss_sum = 0;
   const auto start = Clock::now();
   alloc_counter::Snapshot previous_end = alloc_counter::now();
+  Clock::time_point previous_end_time = Clock::now();
   for (auto& [images, labels] : loader) {
     const alloc_counter::Snapshot begin = alloc_counter::now();
-    optimizer.zero_grad();
+    const auto t0 = Clock::now();
     tg::Tensor loss = criterion(model(images), labels);
+    const auto t1 = Clock::now();
     loss.backward();
+    const auto t2 = Clock::now();
     optimizer.step();
+    optimizer.zero_grad();
     loss_sum += loss.item();
+    const auto t3 = Clock::now();
     const alloc_counter::Snapshot end = alloc_counter::now();
+    r.batch_seconds += std::chrono::duration<double>(t0 - previous_end_time).count();
+    r.forward_seconds += std::chrono::duration<double>(t1 - t0).count();
+    r.backward_seconds += std::chrono::duration<double>(t2 - t1).count();
+    r.optimizer_seconds += std::chrono::duration<double>(t3 - t2).count();
+    previous_end_time = t3;
 
     r.step_allocations += end.allocations - begin.allocations;
     r.step_bytes += end.bytes - begin.bytes;
@@ -203,6 +216,10 @@ int run(const Settings& s) {
   std::printf("heap:       %.1f allocations (%.1f KiB) per training step, %.1f more per batch in the loader "
               "(last epoch)\n",
               allocs_per_step, alloc_kb_per_step, loader_allocs_per_batch);
+  const auto per_step_us = [&](double seconds) { return 1e6 * seconds / steps; };
+  std::printf("step:       %.1f us batch, %.1f forward, %.1f backward, %.1f optimizer (per step, last epoch)\n",
+              per_step_us(last.batch_seconds), per_step_us(last.forward_seconds), per_step_us(last.backward_seconds),
+              per_step_us(last.optimizer_seconds));
   std::printf("peak RSS:   %.1f MB\n", rss);
   if (s.peak) print_peak_fractions(model, train_rate, eval.samples_per_second);
 
