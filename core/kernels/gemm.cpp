@@ -1,7 +1,9 @@
 // float32: oneDNN, which picks its kernels from the CPU's feature flags at run time: its sgemm, and for
-// products that run on several threads its matmul primitive where that has a brgemm kernel (AVX-512). On the seed network's GEMMs the primitive takes 10-14 % less time than sgemm on two
+// products that run on several threads its matmul primitive where that has a brgemm kernel (AVX-512,
+// dense operands). On the seed network's GEMMs the primitive takes 3-14 % less time than sgemm on two
 // threads and the same on one (bench_gemm, bench/README.md). Without AVX-512 oneDNN 2.6 builds the
-// primitive on the same sgemm (1-2 % slower through the extra layer), so sgemm is called directly.
+// primitive on the same sgemm (1-2 % slower through the extra layer), and for layouts no kernel takes
+// on a reference loop, so sgemm is called directly then.
 // float64 (gradient checks, small problems): a plain reference loop.
 #include "gemm.hpp"
 
@@ -79,7 +81,8 @@ dnnl::memory::desc operand(std::int64_t rows, std::int64_t cols, bool transposed
 struct Matmul {
   dnnl::memory a, b, c;
   dnnl::matmul primitive;
-  bool wraps_sgemm;  // oneDNN implements it with its sgemm ("gemm:jit", no AVX-512): call that instead
+  bool brgemm;  // oneDNN runs it with a brgemm kernel; otherwise ("gemm:jit" wrapping sgemm without AVX-512,
+                // "ref:any" for layouts no kernel takes) sgemm is called instead
   explicit Matmul(const MatmulKey& key);
 };
 
@@ -96,7 +99,7 @@ Matmul::Matmul(const MatmulKey& key)
   }
   const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a.get_desc(), b.get_desc(), c.get_desc()), attr,
                                         cpu_engine());
-  wraps_sgemm = std::string_view(pd.impl_info_str()).starts_with("gemm:");
+  brgemm = std::string_view(pd.impl_info_str()).starts_with("brg");
   primitive = dnnl::matmul(pd);
 }
 
@@ -115,7 +118,7 @@ Matmul* multi_threaded_matmul(const MatmulKey& key) {
     if (kept.size() >= kMaxKept) kept.clear();
     it = kept.try_emplace(key, key).first;
   }
-  return it->second.wraps_sgemm ? nullptr : &it->second;
+  return it->second.brgemm ? &it->second : nullptr;
 }
 
 }  // namespace
@@ -166,7 +169,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
 const char* gemm_backend() {
   static const std::string name = [] {
     const Matmul probe({false, true, 64, 512, 784, 784, 784, 512, 1.0f, 0.0f, 2});  // a seed-network product
-    return std::string(probe.wraps_sgemm ? "oneDNN sgemm" : "oneDNN sgemm, brgemm matmul for multi-threaded products") +
+    return std::string(probe.brgemm ? "oneDNN sgemm, brgemm matmul for multi-threaded products" : "oneDNN sgemm") +
            " (float32), reference loop (float64)";
   }();
   return name.c_str();
