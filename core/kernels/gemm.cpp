@@ -1,7 +1,8 @@
 // float32: oneDNN, which picks its kernels from the CPU's feature flags at run time: its sgemm, and for
 // products that run on several threads its matmul primitive where that has a brgemm kernel (AVX-512,
-// dense operands). On the seed network's GEMMs the primitive takes 3-14 % less time than sgemm on two
-// threads and the same on one (bench_gemm, bench/README.md). Without AVX-512 oneDNN 2.6 builds the
+// dense operands). On the seed network's 14 training GEMMs the primitive takes a median 7 % less time
+// than sgemm on two threads (10 paired runs: 14 % less to 2 % more), the same on one (bench_gemm's
+// gemm/step vs sgemm/step, bench/README.md). Without AVX-512 oneDNN 2.6 builds the
 // primitive on the same sgemm (1-2 % slower through the extra layer), and for layouts no kernel takes
 // on a reference loop, so sgemm is called directly then.
 // float64 (gradient checks, small problems): a plain reference loop.
