@@ -13,6 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 
+#include <array>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -82,6 +83,7 @@ dnnl::memory::desc operand(std::int64_t rows, std::int64_t cols, bool transposed
 struct Matmul {
   dnnl::memory a, b, c;
   dnnl::matmul primitive;
+  std::array<dnnl_exec_arg_t, 3> args;  // for the C API's execute, which needs no map built per call
   bool brgemm;  // oneDNN runs it with a brgemm kernel; otherwise ("gemm:jit" wrapping sgemm without AVX-512,
                 // "ref:any" for layouts no kernel takes) sgemm is called instead
   explicit Matmul(const MatmulKey& key);
@@ -102,6 +104,7 @@ Matmul::Matmul(const MatmulKey& key)
                                         cpu_engine());
   brgemm = std::string_view(pd.impl_info_str()).starts_with("brg");
   primitive = dnnl::matmul(pd);
+  args = {{{DNNL_ARG_SRC, a.get()}, {DNNL_ARG_WEIGHTS, b.get()}, {DNNL_ARG_DST, c.get()}}};
 }
 
 // The primitive of a multi-threaded product, or null: sgemm then runs it. On one thread brgemm and
@@ -142,7 +145,9 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
     matmul->b.set_data_handle(const_cast<float*>(b));
     matmul->c.set_data_handle(c);
     thread_local dnnl::stream stream(cpu_engine());
-    matmul->primitive.execute(stream, {{DNNL_ARG_SRC, matmul->a}, {DNNL_ARG_WEIGHTS, matmul->b}, {DNNL_ARG_DST, matmul->c}});
+    const dnnl_status_t status = dnnl_primitive_execute(matmul->primitive.get(), stream.get(),
+                                                        static_cast<int>(matmul->args.size()), matmul->args.data());
+    if (status != dnnl_success) throw std::runtime_error("oneDNN matmul failed with status " + std::to_string(status));
     return;
   }
   const dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
