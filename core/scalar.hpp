@@ -25,6 +25,15 @@ class Scalar {
     if constexpr (std::is_integral_v<T>) return integral_ ? static_cast<T>(integer_) : static_cast<T>(value_);
     else return static_cast<T>(value_);
   }
+  // The value stored into a tensor of T (fill_, full): a floating value outside int64's range, or NaN, has
+  // no int64 value (C++'s cast would be undefined; PyTorch refuses out-of-range ones with this text).
+  template <class T> T checked_to() const {
+    if constexpr (std::is_integral_v<T>) {
+      if (!integral_ && !(value_ >= -0x1p63 && value_ < 0x1p63))
+        throw std::invalid_argument("value cannot be converted to type int64_t without overflow");
+    }
+    return to<T>();
+  }
   // Written as an integer (int, long, std::int64_t, bool...), not as a double or float.
   bool is_integral() const noexcept { return integral_; }
   bool is_floating_point() const noexcept { return !integral_; }

@@ -10,6 +10,16 @@ namespace tapegrad {
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   if (tensors.empty()) throw std::invalid_argument("torch.cat(): expected a non-empty list of Tensors");
+  // Mixed dtypes concatenate in the type they promote to, as PyTorch's cat: each input is cast first
+  // (differentiably, so a gradient flows back in its own dtype).
+  Dtype common = tensors[0].dtype();
+  for (const Tensor& t : tensors) common = promote_types(common, t.dtype());
+  for (const Tensor& t : tensors) {
+    if (t.dtype() == common) continue;
+    std::vector<Tensor> cast;
+    for (const Tensor& u : tensors) cast.push_back(u.to(common));
+    return cat(cast, dim);
+  }
   const Tensor& first = tensors[0];
   if (first.dim() == 0) throw std::invalid_argument("zero-dimensional tensor (at position 0) cannot be concatenated");
   dim = wrap_dim(dim, first.dim());
@@ -17,7 +27,6 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   out_shape[dim] = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
-    check_same_dtype("cat", first, t, "all tensors");
     if (t.dim() != first.dim())
       throw std::invalid_argument("Tensors must have same number of dimensions: got " + std::to_string(first.dim()) + " and " +
                                   std::to_string(t.dim()));

@@ -257,6 +257,45 @@ TEST_CASE("promotion: int64 arithmetic stays int64 with integers, and what still
   CHECK_THROWS_AS(tg::matmul(tg::ones({2, 2}), tg::ones({2, 2}, tg::kFloat64)), std::invalid_argument);
 }
 
+TEST_CASE("cat and stack concatenate mixed dtypes in their promoted type, gradients back in each input's own",
+          "[core][promotion]") {
+  // Values from PyTorch 1.13.
+  const tg::Tensor mixed = tg::cat({tg::tensor({1, 2, 3}), tg::tensor({0.5, 2.5, 1.0})});
+  CHECK(mixed.dtype() == tg::kFloat32);
+  check_close(mixed, {1, 2, 3, 0.5, 2.5, 1});
+  const tg::Tensor wide = tg::cat({tg::tensor({1, 2}), tg::tensor({3.5}, tg::kFloat64)});
+  CHECK(wide.dtype() == tg::kFloat64);
+  check_close(wide, {1, 2, 3.5});
+  const tg::Tensor stacked = tg::stack({tg::tensor({1, 2}), tg::tensor({0.5, 1.5})});
+  CHECK(stacked.dtype() == tg::kFloat32);
+  CHECK(stacked.shape() == tg::Shape{2, 2});
+  check_close(stacked, {1, 2, 0.5, 1.5});
+
+  tg::Tensor a = tg::tensor({1.0, 2.0}).requires_grad_();
+  tg::Tensor b = tg::tensor({3.0}, tg::kFloat64).requires_grad_();
+  const tg::Tensor y = tg::cat({a, b});
+  CHECK(y.dtype() == tg::kFloat64);
+  tg::sum(y * tg::tensor({1.0, 2.0, 3.0}, tg::kFloat64)).backward();
+  CHECK(a.grad().dtype() == tg::kFloat32);
+  CHECK(b.grad().dtype() == tg::kFloat64);
+  check_close(a.grad(), {1, 2});
+  check_close(b.grad(), {3});
+}
+
+TEST_CASE("int64 fills refuse floating values int64 cannot hold, with PyTorch's message", "[core][promotion]") {
+  const auto overflow = Message("value cannot be converted to type int64_t without overflow");
+  CHECK_THROWS_MATCHES(tg::full({2}, 1e30, tg::kInt64), std::invalid_argument, overflow);
+  CHECK_THROWS_MATCHES(tg::zeros({2}, tg::kInt64).fill_(std::nan("")), std::invalid_argument, overflow);
+  CHECK_THROWS_MATCHES(tg::zeros({2}, tg::kInt64).fill_(-1e19), std::invalid_argument, overflow);
+  // 2^63 is refused too (PyTorch 1.13 lets it through as -2^63: its check compares with INT64_MAX
+  // rounded up to 2^63); -2^63 itself is int64's minimum.
+  CHECK_THROWS_MATCHES(tg::zeros({1}, tg::kInt64).fill_(0x1p63), std::invalid_argument, overflow);
+  CHECK(tg::zeros({1}, tg::kInt64).fill_(-0x1p63).item<std::int64_t>() == std::numeric_limits<std::int64_t>::min());
+  // In range, the value is truncated toward zero, as PyTorch.
+  CHECK(tg::to_vector<std::int64_t>(tg::full({2}, -3.7, tg::kInt64)) == std::vector<std::int64_t>{-3, -3});
+  CHECK(tg::to_vector<std::int64_t>(tg::full({1}, 3.7, tg::kInt64)) == std::vector<std::int64_t>{3});
+}
+
 TEST_CASE("in-place ops refuse a result type that would narrow into self, with PyTorch's message",
           "[core][promotion]") {
   tg::Tensor i = tg::tensor({1, 2});
