@@ -11,7 +11,6 @@
 #include "options/conv.hpp"
 #include "options/layers.hpp"
 #include "options/loss.hpp"
-#include "options/losses.hpp"
 #include "options/normalization.hpp"
 
 namespace tapegrad::nn {

@@ -1,13 +1,17 @@
 #include "activation.hpp"
 
-#include "../functional.hpp"
+#include <cmath>
+#include <sstream>
 
-namespace tapegrad::nn {
+namespace tapegrad::nn::detail {
 
-Tensor ReLU::forward(const Tensor& input) const { return functional::relu(input); }
-Tensor Sigmoid::forward(const Tensor& input) const { return functional::sigmoid(input); }
-Tensor Tanh::forward(const Tensor& input) const { return functional::tanh(input); }
-Tensor Softmax::forward(const Tensor& input) const { return functional::softmax(input, dim_); }
-Tensor LogSoftmax::forward(const Tensor& input) const { return functional::log_softmax(input, dim_); }
+std::string format_number(double v) {
+  std::ostringstream s;
+  s.precision(12);
+  s << v;
+  std::string out = s.str();
+  if (std::isfinite(v) && out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
 
-}  // namespace tapegrad::nn
+}  // namespace tapegrad::nn::detail

@@ -5,7 +5,7 @@
 #include "../../core/autograd.hpp"
 #include "../../core/random.hpp"
 #include "../functional.hpp"
-#include "activations.hpp"  // detail::format_number
+#include "activation.hpp"  // detail::format_number
 
 namespace tapegrad::nn {
 
