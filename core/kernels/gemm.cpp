@@ -84,7 +84,7 @@ struct Matmul {
   dnnl::memory a, b, c;
   dnnl::matmul primitive;
   std::array<dnnl_exec_arg_t, 3> args;  // for the C API's execute, which needs no map built per call
-  bool brgemm;  // oneDNN runs it with a brgemm kernel; otherwise ("gemm:jit" wrapping sgemm without AVX-512,
+  bool brgemm = false;  // oneDNN runs it with a brgemm kernel; otherwise ("gemm:jit" wrapping sgemm without AVX-512,
                 // "ref:any" for layouts no kernel takes) sgemm is called instead
   explicit Matmul(const MatmulKey& key);
 };
@@ -100,10 +100,14 @@ Matmul::Matmul(const MatmulKey& key)
     ops.append_sum(key.beta);
     attr.set_post_ops(ops);
   }
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a.get_desc(), b.get_desc(), c.get_desc()), attr,
-                                        cpu_engine());
-  brgemm = std::string_view(pd.impl_info_str()).starts_with("brg");
-  primitive = dnnl::matmul(pd);
+  try {
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a.get_desc(), b.get_desc(), c.get_desc()), attr,
+                                          cpu_engine());
+    brgemm = std::string_view(pd.impl_info_str()).starts_with("brg");
+    if (brgemm) primitive = dnnl::matmul(pd);
+  } catch (const dnnl::error&) {  // a product oneDNN's matmul does not take: sgemm runs it
+    brgemm = false;
+  }
   args = {{{DNNL_ARG_SRC, a.get()}, {DNNL_ARG_WEIGHTS, b.get()}, {DNNL_ARG_DST, c.get()}}};
 }
 
