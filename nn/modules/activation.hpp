@@ -33,6 +33,22 @@ template <class Options, Tensor (*Fn)(const Tensor&, const Options&)> class Opti
   Options options;
 };
 
+// A module applying `Fn` along the dimension it was built with (negative dims count from the end).
+template <Tensor (*Fn)(const Tensor&, std::int64_t), const char* Name> class DimActivation : public Module {
+ public:
+  explicit DimActivation(std::int64_t dim) : dim_(dim) {}
+  Tensor forward(const Tensor& input) const { return Fn(input, dim_); }
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::int64_t dim() const { return dim_; }
+  std::string repr() const override { return std::string(Name) + "(dim=" + std::to_string(dim_) + ")"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<DimActivation>(dim_); }
+
+ private:
+  std::int64_t dim_;
+};
+
+inline constexpr char kSoftmax[] = "Softmax";
+inline constexpr char kLogSoftmax[] = "LogSoftmax";
 inline constexpr char kReLU[] = "ReLU";
 inline constexpr char kSigmoid[] = "Sigmoid";
 inline constexpr char kTanh[] = "Tanh";
@@ -45,6 +61,8 @@ inline constexpr char kSoftsign[] = "Softsign";
 std::string format_number(double v);  // PyTorch's repr of a float option ("0.01", "1.0")
 }  // namespace detail
 
+using Softmax = detail::DimActivation<functional::softmax, detail::kSoftmax>;
+using LogSoftmax = detail::DimActivation<functional::log_softmax, detail::kLogSoftmax>;
 using ReLU = detail::PlainActivation<functional::relu, detail::kReLU>;
 using Sigmoid = detail::PlainActivation<functional::sigmoid, detail::kSigmoid>;
 using Tanh = detail::PlainActivation<functional::tanh, detail::kTanh>;
@@ -92,33 +110,6 @@ class Hardtanh : public detail::OptionsActivation<HardtanhOptions, functional::h
     return "Hardtanh(min_val=" + detail::format_number(options.min_val()) + ", max_val=" + detail::format_number(options.max_val()) + ")";
   }
   std::shared_ptr<Module> clone() const override { return clone_as<Hardtanh>(options); }
-};
-
-// softmax along `dim` (negative dims count from the end).
-class Softmax : public Module {
- public:
-  explicit Softmax(std::int64_t dim) : dim_(dim) {}
-  Tensor forward(const Tensor& input) const { return functional::softmax(input, dim_); }
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::int64_t dim() const { return dim_; }
-  std::string repr() const override { return "Softmax(dim=" + std::to_string(dim_) + ")"; }
-  std::shared_ptr<Module> clone() const override { return clone_as<Softmax>(dim_); }
-
- private:
-  std::int64_t dim_;
-};
-
-class LogSoftmax : public Module {
- public:
-  explicit LogSoftmax(std::int64_t dim) : dim_(dim) {}
-  Tensor forward(const Tensor& input) const { return functional::log_softmax(input, dim_); }
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::int64_t dim() const { return dim_; }
-  std::string repr() const override { return "LogSoftmax(dim=" + std::to_string(dim_) + ")"; }
-  std::shared_ptr<Module> clone() const override { return clone_as<LogSoftmax>(dim_); }
-
- private:
-  std::int64_t dim_;
 };
 
 }  // namespace tapegrad::nn
