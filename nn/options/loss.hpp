@@ -42,16 +42,6 @@ struct MSELossOptions {
   TAPEGRAD_ARG(Reduction, reduction) = kMean;
 };
 
-namespace functional {
-using NLLLossFuncOptions = NLLLossOptions;
-using CrossEntropyFuncOptions = CrossEntropyLossOptions;
-using BinaryCrossEntropyFuncOptions = BCELossOptions;
-using BCEFuncOptions = BCELossOptions;
-using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
-using BCEWithLogitsFuncOptions = BCEWithLogitsLossOptions;
-using MSELossFuncOptions = MSELossOptions;
-}  // namespace functional
-
 }  // namespace tapegrad::nn
 
 // The toolkit's losses (L1 ... GaussianNLL). KLDivLoss's reduction also takes kBatchMean.
@@ -121,7 +111,15 @@ struct GaussianNLLLossOptions {
   TAPEGRAD_ARG(Reduction, reduction) = kMean;
 };
 
+// The functional forms take the modules' option structs, under libtorch's functional names.
 namespace functional {
+using NLLLossFuncOptions = NLLLossOptions;
+using CrossEntropyFuncOptions = CrossEntropyLossOptions;
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
+using BCEFuncOptions = BCELossOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+using BCEWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+using MSELossFuncOptions = MSELossOptions;
 using L1LossFuncOptions = L1LossOptions;
 using SmoothL1LossFuncOptions = SmoothL1LossOptions;
 using HuberLossFuncOptions = HuberLossOptions;
