@@ -20,13 +20,19 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     for (const Tensor& u : tensors) cast.push_back(u.to(common));
     return cat(cast, dim);
   }
-  const Tensor& first = tensors[0];
-  if (first.dim() == 0) throw std::invalid_argument("zero-dimensional tensor (at position 0) cannot be concatenated");
+  // PyTorch's legacy rule: a 1-D empty tensor joins anything (it is skipped, and its gradient is empty).
+  const auto skipped = [](const Tensor& t) { return t.shape() == Shape{0}; };
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].dim() == 0)
+      throw std::invalid_argument("zero-dimensional tensor (at position " + std::to_string(i) + ") cannot be concatenated");
+  const auto reference = std::find_if(tensors.begin(), tensors.end(), [&](const Tensor& t) { return !skipped(t); });
+  const Tensor& first = reference == tensors.end() ? tensors[0] : *reference;
   dim = wrap_dim(dim, first.dim());
   Shape out_shape = first.shape();
   out_shape[dim] = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
+    if (skipped(t)) continue;
     if (t.dim() != first.dim())
       throw std::invalid_argument("Tensors must have same number of dimensions: got " + std::to_string(first.dim()) + " and " +
                                   std::to_string(t.dim()));
@@ -39,26 +45,28 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   }
   Tensor y = empty(out_shape, first.dtype());
   const detail::Lines out = detail::Lines::around(out_shape, dim);
-  std::vector<std::int64_t> starts;
+  std::vector<std::int64_t> starts, sizes;  // per input: its slab in the output (size 0 when skipped)
   dispatch(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* py = y.data<T>();
     std::int64_t at = 0;  // where this tensor's slab starts inside each output line
     for (const Tensor& t : tensors) {
       starts.push_back(at);
+      sizes.push_back(skipped(t) ? 0 : t.shape()[dim]);
+      if (skipped(t)) continue;
       const std::int64_t block = t.shape()[dim] * out.inner;
       const T* pt = t.data<T>();
       for (std::int64_t o = 0; o < out.outer; ++o) std::copy_n(pt + o * block, block, py + o * out.len * out.inner + at * out.inner);
       at += t.shape()[dim];
     }
   });
-  return record(Op::cat, tensors, y, [dim, starts, sizes = [&] {
-                  std::vector<std::int64_t> s;
-                  for (const Tensor& t : tensors) s.push_back(t.shape()[dim]);
-                  return s;
-                }()](const Tensor& g) {
+  std::vector<bool> skips;
+  for (const Tensor& t : tensors) skips.push_back(skipped(t));
+  return record(Op::cat, tensors, y, [dim, starts, sizes, skips](const Tensor& g) {
     Grads grads;
-    for (std::size_t i = 0; i < starts.size(); ++i) grads.push_back(narrow(g, dim, starts[i], sizes[i]));
+    // A skipped input's gradient is an empty slice of g: shape [0], and on the tape under create_graph.
+    for (std::size_t i = 0; i < starts.size(); ++i)
+      grads.push_back(skips[i] ? narrow(g.reshape({-1}), 0, 0, 0) : narrow(g, dim, starts[i], sizes[i]));
     return grads;
   });
 }

@@ -259,3 +259,28 @@ TEST_CASE("reduce/shape/index: 0-d tensors", "[core]") {
   (v * tg::sum(s, {0}) * tg::mean(s)).backward();  // d(s³)/ds = 3s²
   CHECK(s.grad().item() == Approx(3 * 2.5 * 2.5));
 }
+
+TEST_CASE("cat: a 1-D empty tensor joins tensors of any shape, and 0-d tensors are refused by position",
+          "[core]") {
+  // PyTorch 1.13's legacy rule: tensors of shape [0] are skipped (a list built from torch.tensor([])).
+  const tg::Tensor empty_1d = tg::zeros({0});
+  const tg::Tensor x = tg::arange(6.0, tg::kFloat32).reshape({2, 3});
+  CHECK(tg::cat({empty_1d, x}).shape() == tg::Shape{2, 3});
+  CHECK(tg::cat({x, empty_1d, x}, 1).shape() == tg::Shape{2, 6});
+  check_close(tg::cat({x, empty_1d, x}, 1), {0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
+  CHECK(tg::cat({empty_1d, empty_1d}).shape() == tg::Shape{0});
+  // It still takes part in the dtype: float32 [0] with int64 gives float32, as PyTorch.
+  CHECK(tg::cat({empty_1d, tg::tensor({1, 2})}).dtype() == tg::kFloat32);
+  // A [0, 2] tensor is not 1-D: its sizes must match.
+  CHECK_THROWS_MATCHES(tg::cat({tg::zeros({0, 2}), x}), std::invalid_argument,
+                       Message("Sizes of tensors must match except in dimension 0. Expected size 2 but got size 3 for "
+                               "tensor number 1 in the list."));
+  CHECK_THROWS_MATCHES(tg::cat({x, tg::scalar_tensor(1.0)}), std::invalid_argument,
+                       Message("zero-dimensional tensor (at position 1) cannot be concatenated"));
+
+  tg::Tensor e = tg::zeros({0}).requires_grad_();
+  tg::Tensor a = x.clone().requires_grad_();
+  tg::sum(tg::cat({e, a})).backward();
+  CHECK(e.grad().shape() == tg::Shape{0});
+  check_close(a.grad(), {1, 1, 1, 1, 1, 1});
+}
