@@ -134,7 +134,7 @@ Matmul* multi_threaded_matmul(const MatmulKey& key) {
 void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
           std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {  // an empty sum: C = beta * C (oneDNN may leave C untouched)
+  if (k == 0 || alpha == 0) {  // no product to add (BLAS: A and B are not read): C = beta * C
     for (std::int64_t i = 0; i < m; ++i)
       for (std::int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : beta * c[i * ldc + j];
     return;
@@ -178,6 +178,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
 
 const char* gemm_backend() {
   static const std::string name = [] {
+    const ThreadLimit two(2);  // oneDNN splits the work for the threads set when it builds a primitive
     const Matmul probe({false, true, 64, 512, 784, 784, 784, 512, 1.0f, 0.0f, 2});  // a seed-network product
     return std::string(probe.brgemm ? "oneDNN sgemm, brgemm matmul for multi-threaded products" : "oneDNN sgemm") +
            " (float32), reference loop (float64)";

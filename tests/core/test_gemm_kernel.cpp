@@ -7,6 +7,7 @@
 #include <tapegrad/core/kernels/gemm.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -91,12 +92,33 @@ TEST_CASE("kernels::gemm: a product gives the same bits every call, whatever ran
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (float& v : a) v = uniform(engine);
   for (float& v : b) v = uniform(engine);
-  std::vector<std::vector<float>> results;
-  for (int call = 0; call < 12; ++call) {
+  const auto product = [&] {
     std::vector<float> c(static_cast<std::size_t>(m * n));
     tg::kernels::gemm(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);
-    results.push_back(c);
+    return c;
+  };
+  const std::vector<float> first = product();
+  // Other products in between: other shapes, transposes and betas, more than the 256 a thread keeps.
+  std::vector<float> scratch(static_cast<std::size_t>(m * n));
+  for (std::int64_t rows = 1; rows <= 300; ++rows)
+    tg::kernels::gemm(false, rows % 2 == 1, std::min<std::int64_t>(rows, m), 128, 256, 1.0f, a.data(), k, b.data(),
+                      rows % 2 == 1 ? k : 128, rows % 3 == 0 ? 1.0f : 0.0f, scratch.data(), 128);
+  for (int call = 0; call < 12; ++call) CHECK(product() == first);
+  tg::set_num_threads(before);
+}
+
+TEST_CASE("kernels::gemm: alpha 0 adds nothing, even where A holds inf or NaN (BLAS semantics)", "[core]") {
+  const int before = tg::get_num_threads();
+  for (const int threads : {1, 2}) {
+    tg::set_num_threads(threads);
+    const std::int64_t m = 64, n = 512, k = 784;  // 25.7M multiply-adds: the parallel path on two threads
+    std::vector<float> a(static_cast<std::size_t>(m * k), 1.0f), b(static_cast<std::size_t>(k * n), 1.0f);
+    a[0] = std::numeric_limits<float>::infinity();
+    a[1] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> c(static_cast<std::size_t>(m * n), 3.0f);
+    tg::kernels::gemm(false, false, m, n, k, 0.0f, a.data(), k, b.data(), n, 2.0f, c.data(), n);
+    INFO("threads " << threads);
+    CHECK(std::all_of(c.begin(), c.end(), [](float v) { return v == 6.0f; }));
   }
   tg::set_num_threads(before);
-  for (const auto& r : results) CHECK(r == results.front());
 }
