@@ -34,17 +34,20 @@ for scenario in stop kill; do
   cmp "straight-$tag.safetensors" "$scenario-$tag.safetensors" || { echo "$scenario: models differ ($tag)"; exit 1; }
 done
 
-# Flags given again that agree are accepted; one that contradicts the checkpoint is refused.
+# Flags given again that agree are accepted; one that contradicts the checkpoint is refused. Every file
+# is named by $tag: ctest runs the combinations at once in this one folder.
 "$bin" --resume "stop-$tag.ckpt" --data "$data" --threads 1 --optimizer "$opt" --epochs 4 > /dev/null
 other=sgd; [[ $opt == sgd ]] && other=adam
-if "$bin" --resume "stop-$tag.ckpt" --data "$data" --threads 1 --optimizer "$other" 2> refused.err; then
+if "$bin" --resume "stop-$tag.ckpt" --data "$data" --threads 1 --optimizer "$other" 2> "refused-$tag.err"; then
   echo "a contradicting --optimizer was accepted"; exit 1
 fi
-grep -q -- "--optimizer $other contradicts the checkpoint, which has --optimizer $opt" refused.err
+grep -q -- "--optimizer $other contradicts the checkpoint, which has --optimizer $opt" "refused-$tag.err" ||
+  { echo "the contradicting --optimizer was refused with another message:"; cat "refused-$tag.err"; exit 1; }
 if [[ $sched == cosine || $sched == onecycle ]]; then
-  if "$bin" --resume "stop-$tag.ckpt" --data "$data" --threads 1 --epochs 6 2> refused.err; then
+  if "$bin" --resume "stop-$tag.ckpt" --data "$data" --threads 1 --epochs 6 2> "refused-$tag.err"; then
     echo "--epochs changed under a schedule that depends on it"; exit 1
   fi
-  grep -q "depends on the epoch count" refused.err
+  grep -q "depends on the epoch count" "refused-$tag.err" ||
+    { echo "the changed --epochs was refused with another message:"; cat "refused-$tag.err"; exit 1; }
 fi
 echo "resume $tag: byte-identical"
