@@ -71,8 +71,9 @@ struct EpochResult {
   std::int64_t samples = 0, steps = 0;
   std::uint64_t step_allocations = 0, step_bytes = 0;  // inside zero_grad .. step, summed over the epoch
   std::uint64_t loader_allocations = 0;                 // producing the batches, summed over the epoch
-  // Wall time of each phase of a step, summed over the epoch: producing the batch, forward (model and
-  // loss), backward, optimizer (zero_grad and step).
+  // Wall time of each phase of a step, summed over the epoch: producing the batch (and freeing the last
+  // step's loss and batch at the end of its loop body), forward (model and loss), backward, optimizer
+  // (step and zero_grad).
   double batch_seconds = 0, forward_seconds = 0, backward_seconds = 0, optimizer_seconds = 0;
 };
 
@@ -217,7 +218,8 @@ int run(const Settings& s) {
               "(last epoch)\n",
               allocs_per_step, alloc_kb_per_step, loader_allocs_per_batch);
   const auto per_step_us = [&](double seconds) { return 1e6 * seconds / steps; };
-  std::printf("step:       %.1f us batch, %.1f forward, %.1f backward, %.1f optimizer (per step, last epoch)\n",
+  std::printf("step:       %.1f us batch (and freeing the last step's), %.1f forward, %.1f backward, %.1f optimizer "
+              "(per step, last epoch)\n",
               per_step_us(last.batch_seconds), per_step_us(last.forward_seconds), per_step_us(last.backward_seconds),
               per_step_us(last.optimizer_seconds));
   std::printf("peak RSS:   %.1f MB\n", rss);

@@ -20,19 +20,16 @@ class Scalar {
       : value_(static_cast<double>(value)), integer_(checked_int64(value)), integral_(std::is_integral_v<T>) {}
 
   double to_double() const noexcept { return value_; }
-  // The value in an op's dtype: integers exactly (a double holds them only up to 2^53).
-  template <class T> T to() const noexcept {
-    if constexpr (std::is_integral_v<T>) return integral_ ? static_cast<T>(integer_) : static_cast<T>(value_);
-    else return static_cast<T>(value_);
-  }
-  // The value stored into a tensor of T (fill_, full): a floating value outside int64's range, or NaN, has
-  // no int64 value (C++'s cast would be undefined; PyTorch refuses out-of-range ones with this text).
-  template <class T> T checked_to() const {
+  // The value in an op's dtype: integers exactly (a double holds them only up to 2^53). A floating value
+  // outside int64's range, or NaN, has no int64 value (C++'s cast would be undefined): refused with
+  // PyTorch's text.
+  template <class T> T to() const {
     if constexpr (std::is_integral_v<T>) {
-      if (!integral_ && !(value_ >= -0x1p63 && value_ < 0x1p63))
+      if (integral_) return static_cast<T>(integer_);
+      if (!(value_ >= -0x1p63 && value_ < 0x1p63))
         throw std::invalid_argument("value cannot be converted to type int64_t without overflow");
     }
-    return to<T>();
+    return static_cast<T>(value_);
   }
   // Written as an integer (int, long, std::int64_t, bool...), not as a double or float.
   bool is_integral() const noexcept { return integral_; }

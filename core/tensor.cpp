@@ -166,7 +166,7 @@ Tensor& Tensor::fill_(const Scalar& value) {
   dispatch(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = data<T>();
-    const T v = value.checked_to<T>();
+    const T v = value.to<T>();
     for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
   });
   return *this;

@@ -105,7 +105,7 @@ std::vector<Tensor> Optimizer::initial_state(const Tensor& param, const Optimize
 
 void Optimizer::step() {
   NoGradGuard no_grad;
-  static std::vector<Tensor> no_state;  // stays empty: the state of parameters that keep none
+  std::vector<Tensor> no_state;  // stays empty: the state of parameters that keep none
   std::size_t index = 0;
   for (auto& group : groups_) {
     const OptimizerOptions& options = group.options();

@@ -291,7 +291,8 @@ Tensor& mul_(Tensor& self, const Scalar& factor) {
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = self.data<T>();
-    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= factor.to<T>();
+    const T f = factor.to<T>();
+    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= f;
   });
   return self;
 }

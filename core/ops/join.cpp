@@ -14,10 +14,9 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   // (differentiably, so a gradient flows back in its own dtype).
   Dtype common = tensors[0].dtype();
   for (const Tensor& t : tensors) common = promote_types(common, t.dtype());
-  for (const Tensor& t : tensors) {
-    if (t.dtype() == common) continue;
+  if (std::any_of(tensors.begin(), tensors.end(), [&](const Tensor& t) { return t.dtype() != common; })) {
     std::vector<Tensor> cast;
-    for (const Tensor& u : tensors) cast.push_back(u.to(common));
+    for (const Tensor& t : tensors) cast.push_back(t.to(common));
     return cat(cast, dim);
   }
   // PyTorch's legacy rule: a 1-D empty tensor joins anything (it is skipped, and its gradient is empty).
@@ -46,22 +45,22 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   Tensor y = empty(out_shape, first.dtype());
   const detail::Lines out = detail::Lines::around(out_shape, dim);
   std::vector<std::int64_t> starts, sizes;  // per input: its slab in the output (size 0 when skipped)
+  std::vector<bool> skips;
   dispatch(first.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* py = y.data<T>();
     std::int64_t at = 0;  // where this tensor's slab starts inside each output line
     for (const Tensor& t : tensors) {
       starts.push_back(at);
-      sizes.push_back(skipped(t) ? 0 : t.shape()[dim]);
-      if (skipped(t)) continue;
+      skips.push_back(skipped(t));
+      sizes.push_back(skips.back() ? 0 : t.shape()[dim]);
+      if (skips.back()) continue;
       const std::int64_t block = t.shape()[dim] * out.inner;
       const T* pt = t.data<T>();
       for (std::int64_t o = 0; o < out.outer; ++o) std::copy_n(pt + o * block, block, py + o * out.len * out.inner + at * out.inner);
       at += t.shape()[dim];
     }
   });
-  std::vector<bool> skips;
-  for (const Tensor& t : tensors) skips.push_back(skipped(t));
   return record(Op::cat, tensors, y, [dim, starts, sizes, skips](const Tensor& g) {
     Grads grads;
     // A skipped input's gradient is an empty slice of g: shape [0], and on the tape under create_graph.
