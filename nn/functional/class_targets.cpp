@@ -64,14 +64,17 @@ void check_class_weight(const char* op, const char* prefix, const Tensor& weight
   check_loss_dtype(op, "weight", weight, input);
 }
 
-void check_target_bounds(const Tensor& target, std::int64_t classes, std::int64_t ignore_index) {
+void check_target_bounds(const Tensor& target0, std::int64_t classes, std::int64_t ignore_index) {
+  const Tensor target = target0.expect_contiguous();
   const std::int64_t* t = target.data<std::int64_t>();
   for (std::int64_t i = 0, n = target.numel(); i < n; ++i)
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes))
       throw std::out_of_range("Target " + std::to_string(t[i]) + " is out of bounds.");
 }
 
-double valid_target_weight(const Tensor& target, const Tensor& weight, std::int64_t ignore_index) {
+double valid_target_weight(const Tensor& target0, const Tensor& weight0, std::int64_t ignore_index) {
+  const Tensor target = target0.expect_contiguous();
+  const Tensor weight = weight0.defined() ? weight0.expect_contiguous() : weight0;
   const std::int64_t* t = target.data<std::int64_t>();
   return dispatch_floating(weight.defined() ? weight.dtype() : kFloat64, "valid_target_weight", [&](auto tag) {
     using T = decltype(tag);
