@@ -224,10 +224,10 @@ namespace {
 // A new entry for `name` on `inputs` with the outputs' metadata, appended to this thread's tape; the
 // returned tensors share the outputs' storage and layout and carry the entry.
 template <class Tensors>
-std::vector<Tensor> record_entry(std::string name, const Tensors& inputs, const std::vector<Tensor>& outputs,
-                                 BackwardFn backward, MultiBackwardFn multi_backward) {
-  for (const Tensor& out : outputs)
-    if (!out.is_floating_point())
+void record_entry(std::string name, const Tensors& inputs, const Tensor* outputs, std::size_t count, Tensor* results,
+                  BackwardFn backward, MultiBackwardFn multi_backward) {
+  for (std::size_t nr = 0; nr < count; ++nr)
+    if (!outputs[nr].is_floating_point())
       throw std::runtime_error(name + ": an op with an integer output cannot be differentiable");
   // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
   // until compaction; separately, a dead entry holds only the control block.
@@ -248,10 +248,8 @@ std::vector<Tensor> record_entry(std::string name, const Tensors& inputs, const 
     }
     node->inputs.push_back(std::move(edge));
   }
-  std::vector<Tensor> results;
-  results.reserve(outputs.size());
-  node->outputs.resize(outputs.size());
-  for (std::size_t nr = 0; nr < outputs.size(); ++nr) {
+  node->outputs.resize(count);
+  for (std::size_t nr = 0; nr < count; ++nr) {
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = outputs[nr].impl()->storage;
     impl->copy_layout(*outputs[nr].impl());
@@ -263,20 +261,21 @@ std::vector<Tensor> record_entry(std::string name, const Tensors& inputs, const 
     o.dtype = impl->dtype;
     o.storage = impl->storage.get();
     o.tensor = impl;
-    results.emplace_back(std::move(impl));
+    results[nr] = Tensor(std::move(impl));
   }
   if (detail::running.create_graph && detail::running.node) node->backward_of = (*detail::running.node)->name;
   detail::this_thread_tape().append(node);
   if (anomaly_enabled)
-    for (const Tensor& out : outputs)
-      if (const char* bad = first_non_finite(out)) raise_anomaly(*node, "the forward output", bad);
-  return results;
+    for (std::size_t nr = 0; nr < count; ++nr)
+      if (const char* bad = first_non_finite(outputs[nr])) raise_anomaly(*node, "the forward output", bad);
 }
 
 template <class Tensors>
 Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
   if (!recording_needed(inputs)) return output;
-  return record_entry(std::move(name), inputs, {output}, std::move(backward), nullptr)[0];
+  Tensor result;
+  record_entry(std::move(name), inputs, &output, 1, &result, std::move(backward), nullptr);
+  return result;
 }
 
 }  // namespace
@@ -302,7 +301,9 @@ Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, Ba
 std::vector<Tensor> record_multi(Op op, std::initializer_list<Tensor> inputs, const std::vector<Tensor>& outputs,
                                  MultiBackwardFn backward) {
   if (!recording_needed(inputs)) return outputs;
-  return record_entry(op_name(op), inputs, outputs, nullptr, std::move(backward));
+  std::vector<Tensor> results(outputs.size());
+  record_entry(op_name(op), inputs, outputs.data(), outputs.size(), results.data(), nullptr, std::move(backward));
+  return results;
 }
 
 bool is_create_graph() { return detail::running.create_graph && GradMode::is_enabled(); }

@@ -133,6 +133,20 @@ struct NodeOutput {
   Tensor pending_grad;                // gradient accumulated for this output during backward
 };
 
+// A tape entry's outputs: the first one inline (almost every op has exactly one, and recording it then
+// allocates nothing more), the others in a vector. Never resized once recorded, so addresses are stable.
+class NodeOutputs {
+ public:
+  std::size_t size() const { return 1 + rest_.size(); }
+  void resize(std::size_t n) { rest_.resize(n > 0 ? n - 1 : 0); }
+  NodeOutput& operator[](std::size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
+  const NodeOutput& operator[](std::size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+
+ private:
+  NodeOutput first_;
+  std::vector<NodeOutput> rest_;
+};
+
 // One tape entry: one op run, with its inputs' edges and its outputs (one for almost every op; several
 // for unbind/split/chunk, whose one backward joins the pieces' gradients).
 struct Node {
@@ -142,7 +156,7 @@ struct Node {
   std::vector<Edge> inputs;
   BackwardFn backward;                // set for single-output entries
   MultiBackwardFn multi_backward;     // set for multi-output entries
-  std::vector<NodeOutput> outputs;
+  NodeOutputs outputs;
   std::string backward_of;            // set when recorded by that op's create_graph backward
   bool pending = false;               // some output holds a gradient in the running backward
   bool row_major_grads = false;       // a user-defined op: its backward gets contiguous gradients

@@ -181,7 +181,7 @@ class Sweep {
 
   static void clear_pending(Node& node) {
     node.pending = false;
-    for (auto& o : node.outputs) o.pending_grad = Tensor();
+    for (std::size_t nr = 0; nr < node.outputs.size(); ++nr) node.outputs[nr].pending_grad = Tensor();
   }
 
   // An output's gradient as the entry's backward sees it: its hooks run, retain_grad and grad()
@@ -251,8 +251,13 @@ class Sweep {
   void execute(const std::shared_ptr<Node>& node) {
     node->pending = false;
     --outstanding_;
-    std::vector<Tensor> output_grads(node->outputs.size());
-    for (std::uint32_t nr = 0; nr < node->outputs.size(); ++nr) output_grads[nr] = take_output_grad(node, nr);
+    Tensor first_grad;  // single-output entries (almost all): no vector
+    std::vector<Tensor> output_grads;
+    if (node->multi_backward) {
+      for (std::uint32_t nr = 0; nr < node->outputs.size(); ++nr) output_grads.push_back(take_output_grad(node, nr));
+    } else {
+      first_grad = take_output_grad(node, 0);
+    }
     if (!node->has_backward()) second_backward(*node);
     std::vector<Tensor> grads;
     {
@@ -262,7 +267,7 @@ class Sweep {
         detail::Running r;
         ~Restore() { detail::running = r; }
       } restore{outer};
-      grads = node->backward ? node->backward(output_grads[0]) : node->multi_backward(output_grads);
+      grads = node->backward ? node->backward(first_grad) : node->multi_backward(output_grads);
     }
     ran_.push_back(node);
     if (grads.size() != node->inputs.size())
