@@ -5,7 +5,8 @@
      the predicted classes are the same wherever tapegrad's top two outputs are further apart than
      that (consumer_common.compare_outputs);
   2. the same model trained in PyTorch, its state_dict converted to a checkpoint, loaded by tapegrad:
-     the same checks the other way, PyTorch's outputs the reference.
+     the same checks the other way, PyTorch's outputs the reference. The cnn model's BatchNorm2d
+     carries the 0-d num_batches_tracked buffer both ways.
 
   check_torch.py <onnx_reference binary> <model name> <mnist data dir> <work dir>
 
@@ -34,6 +35,10 @@ def make_model(name):
     if name == "mlp-activations":
         return nn.Sequential(nn.Linear(784, 64), nn.Tanh(), nn.Linear(64, 32), nn.Sigmoid(), nn.Linear(32, 10),
                              nn.LogSoftmax(1))
+    if name == "cnn":
+        return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Dropout(0.25),
+                             nn.Flatten(), nn.Linear(16 * 6 * 6, 10))
     raise SystemExit(f"no torch twin for {name}")
 
 
@@ -65,7 +70,7 @@ torch.manual_seed(0)
 model = make_model(model_name)
 images, labels = mnist_train()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-loss_fn = nn.CrossEntropyLoss() if model_name == "mlp" else nn.NLLLoss()
+loss_fn = nn.NLLLoss() if model_name == "mlp-activations" else nn.CrossEntropyLoss()
 for step, batch in enumerate(torch.randperm(len(labels))[:300 * 64].split(64)):
     optimizer.zero_grad()
     loss_fn(model(images[batch]), labels[batch]).backward()
