@@ -102,7 +102,8 @@ struct OptimizerParamState {
   std::vector<Tensor> tensors;
 };
 
-// Non-tensor state as text (numbers in their shortest exact form), next to the tensors.
+// Non-tensor state as text (numbers in their shortest exact form), next to the tensors: the form
+// datasets/ shares (core/state_dict.hpp), still optim::StateDict.
 using tapegrad::StateDict;
 
 // The element-wise view of one parameter's update, handed to an optimizer's kernel.
