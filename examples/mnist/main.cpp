@@ -344,14 +344,11 @@ int run_training(Settings s, const CLI::App& app) {
 
   int first_epoch = 1;
   if (!s.resume.empty()) {
+    // With the loader's position: its next epoch draws the permutation the interrupted run would have.
     const auto meta = optim::load_training_checkpoint(
         s.resume, *model, *optimizer, [&](const optim::StateDict& d) { schedule.load_state_dict(d); },
-        [&] { return schedule.state_dict(); });
+        [&] { return schedule.state_dict(); }, loader);
     first_epoch = std::stoi(meta.at("epoch")) + 1;
-    // The loader's shuffle position: each epoch started draws one permutation from its engine, which
-    // the run seeded from the generator exactly as before; replay the permutations of the done epochs.
-    const std::int64_t started = std::stoll(meta.at("loader-epochs"));
-    while (loader.epochs_started() < started) loader.begin();
     if (ranks.root) std::printf("resumed %s after epoch %d of %d\n", s.resume.c_str(), first_epoch - 1, s.epochs);
   }
 
@@ -396,8 +393,7 @@ int run_training(Settings s, const CLI::App& app) {
     if (!s.checkpoint.empty() && ranks.root) {
       auto meta = to_metadata(s);
       meta["epoch"] = std::to_string(epoch);
-      meta["loader-epochs"] = std::to_string(loader.epochs_started());
-      optim::save_training_checkpoint(s.checkpoint, *model, *optimizer, schedule.state_dict(), meta);
+      optim::save_training_checkpoint(s.checkpoint, *model, *optimizer, schedule.state_dict(), meta, loader);
       std::printf("checkpoint after epoch %d written to %s\n", epoch, s.checkpoint.c_str());
     }
     std::fflush(stdout);
