@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the mnist example's command line, one scenario per call (registered in examples/CMakeLists.txt).
 # Usage: examples_cli.sh <train|eval|export-onnx|plot|missing-data|help|omp-dynamic> <mnist binary> <data dir> <work dir>
-#   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row
+#   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row,
+#                 plain lines in the redirected output (no terminal codes)
 #   eval          --eval of the model saved by `train`: the same accuracy and a 10x10 confusion matrix
 #   export-onnx   --eval of that model with --export-onnx: the accuracy line, an ONNX file, and a missing
 #                 folder refused with a message naming it (tests/consumers/ runs exports in real consumers)
@@ -34,6 +35,7 @@ case $scenario in
     run --data "$data" --epochs 1 --save "$work/m.safetensors" --log-csv "$work/log.csv"
     [[ $status == 0 ]] || fail "exit status $status, stderr: $err"
     grep -q '^accuracy on test set: [0-9.]* %' <<< "$out" || fail "no 'accuracy on test set:' line in: $out"
+    [[ $out != *$'\e'* ]] || fail "terminal escape codes in the redirected output: $(cat -v <<< "$out")"
     [[ -s $work/m.safetensors ]] || fail "no model written to $work/m.safetensors"
     [[ -f $work/log.csv ]] || fail "no CSV log written to $work/log.csv"
     [[ $(wc -l < "$work/log.csv") == 2 ]] || fail "the CSV log should have a header and one row: $(cat "$work/log.csv")"
