@@ -16,7 +16,6 @@
 #endif
 #include <tapegrad/tapegrad.hpp>
 #include "models.hpp"
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -358,7 +357,7 @@ int run_training(Settings s, const CLI::App& app) {
     if (!csv) throw std::runtime_error("cannot write the CSV log " + s.log_csv);
     if (first_epoch == 1) csv << "epoch,train_loss,test_accuracy,epoch_seconds,samples_per_second\n";
   }
-  const bool interactive = ranks.root && isatty(fileno(stdout));
+  const bool interactive = ranks.root && stdout_is_terminal();
   const auto start = std::chrono::steady_clock::now();
   double accuracy = 0;
   for (int epoch = first_epoch; epoch <= s.epochs; ++epoch) {
