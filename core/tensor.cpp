@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "autograd.hpp"
 #include "ops.hpp"
@@ -89,6 +92,21 @@ void TensorImpl::copy_layout(const TensorImpl& other) {
   dtype = other.dtype;
 }
 
+namespace {
+// libtorch's warning, on stderr, once per call site (the return address into the caller of grad()),
+// as Python shows a warning once per line: a loop reading it stays readable.
+void warn_grad_of_non_leaf(const void* call_site) {
+  static std::mutex mutex;
+  static std::unordered_set<const void*> warned;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (!warned.insert(call_site).second) return;
+  std::cerr << "Warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+               "attribute won't be populated during backward(). If you indeed want the .grad field to be populated "
+               "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+               "by mistake, make sure you access the leaf Tensor instead.\n";
+}
+}  // namespace
+
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
@@ -109,8 +127,27 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
 }
 
 TensorImpl& Tensor::checked() const {
-  if (!impl_) throw std::invalid_argument("operation on an undefined tensor");
+  if (!impl_) throw std::invalid_argument("operation on an undefined tensor: " + why_undefined());
   return *impl_;
+}
+std::string Tensor::why_undefined() const {
+  if (impl_) return "";
+  switch (why_) {
+    case Why::kMovedFrom:
+      return "it was moved from (std::move), and its value lives on in the handle it was moved to; a module "
+             "moved into a container or another module leaves its parameters so: use the moved-to module";
+    case Why::kGradNotRequired:
+      return "it is the .grad() of a tensor that does not require grad, which backward never computes; call "
+             "requires_grad_() on that tensor before the forward pass";
+    case Why::kGradNotReached:
+      return "it is the .grad() of a tensor no backward pass has reached: backward() has not run since the "
+             "tensor was made or since zero_grad() reset its gradient, or the loss does not depend on it";
+    case Why::kGradOfNonLeaf:
+      return "it is the .grad() of a non-leaf tensor (an op's result), which backward does not keep; call "
+             "retain_grad() on it before backward(), or read the .grad() of the leaf you meant";
+    case Why::kNeverSet: break;
+  }
+  return "it holds no tensor (a default-constructed Tensor, or an optional one that was not given)";
 }
 const Shape& Tensor::shape() const { return checked().shape; }
 std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_dim(d, dim())]; }
@@ -205,7 +242,15 @@ Tensor& Tensor::requires_grad_(bool r) {
   return *this;
 }
 bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
-Tensor Tensor::grad() const { return Tensor(checked().grad); }
+Tensor Tensor::grad() const {
+  const TensorImpl& self = checked();
+  if (self.grad) return Tensor(self.grad);
+  if (self.grad_fn && !self.retains_grad) {
+    warn_grad_of_non_leaf(__builtin_return_address(0));
+    return Tensor(Why::kGradOfNonLeaf);
+  }
+  return Tensor(self.requires_grad ? Why::kGradNotReached : Why::kGradNotRequired);
+}
 void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
     throw std::invalid_argument("assigned grad has shape " + shape_str(g.shape()) + " and dtype " +

@@ -98,12 +98,24 @@ inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requi
 
 class Tensor {
  public:
-  Tensor() = default;  // undefined tensor (like an empty torch::Tensor)
-  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor() noexcept : why_(Why::kNeverSet) {}  // undefined tensor (like an empty torch::Tensor)
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)), why_(Why::kNeverSet) {}
+  Tensor(const Tensor&) = default;
+  Tensor& operator=(const Tensor&) = default;
+  // A moved-from handle is undefined and says so when used (a module used after std::move).
+  Tensor(Tensor&& other) noexcept : impl_(std::move(other.impl_)), why_(other.why_) { other.why_ = Why::kMovedFrom; }
+  Tensor& operator=(Tensor&& other) noexcept {
+    impl_ = std::move(other.impl_);
+    why_ = other.why_;
+    if (&other != this) other.why_ = Why::kMovedFrom;
+    return *this;
+  }
   // Uninitialised storage of the given shape.
   static Tensor empty(const Shape& shape, TensorOptions options = {});
 
   bool defined() const { return impl_ != nullptr; }
+  // Why an undefined tensor is undefined, as the end of an error message ("" when defined).
+  std::string why_undefined() const;
   const Shape& shape() const;
   const Shape& sizes() const { return shape(); }
   std::int64_t size(std::int64_t dim) const;
@@ -147,7 +159,9 @@ class Tensor {
   bool requires_grad() const;
   Tensor& requires_grad_(bool requires_grad = true);
   bool is_leaf() const;
-  Tensor grad() const;                 // undefined until a backward pass reaches this tensor
+  // Undefined until a backward pass reaches this tensor, and for a non-leaf without retain_grad(),
+  // which warns on stderr as libtorch (once per call site). Using the undefined grad says which.
+  Tensor grad() const;
   void set_grad(const Tensor& grad);
   // Replaces this tensor's values, shape and dtype with other's (sharing its storage), keeping
   // the handle and its requires_grad: PyTorch's `t.data = other`. Not recorded on the tape.
@@ -225,8 +239,12 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  // What why_undefined() tells: one byte beside the handle, set where an undefined tensor is made.
+  enum class Why : std::uint8_t { kNeverSet, kMovedFrom, kGradNotRequired, kGradNotReached, kGradOfNonLeaf };
+  explicit Tensor(Why why) : why_(why) {}
   TensorImpl& checked() const;
   std::shared_ptr<TensorImpl> impl_;
+  Why why_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -14,7 +14,7 @@ using autograd::record;
 using autograd::save;
 using autograd::SavedTensor;
 
-// std::invalid_argument "<op>: operation on an undefined tensor" unless t is defined (core/checks.cpp).
+// std::invalid_argument "<op>: operation on an undefined tensor: <why>" unless t is defined (core/checks.cpp).
 void check_defined(const char* op, const Tensor& t);
 
 namespace detail {

@@ -95,6 +95,7 @@ void batched_gemm(const Tensor& a0, const Tensor& b0, const Tensor& out) {
     // One product per thread when each is too small to split (kernels::gemm then runs on its caller's
     // thread alone); which kernel runs depends only on the shapes, so the bits do not depend on threads.
     if (products > 1 && n * m * k < (1 << 20) && get_num_threads() > 1) {
+      const detail::FixedThreadCount fixed;  // as every parallel region (core/threads.hpp)
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static)
       for (std::int64_t i = 0; i < products; ++i) product(i);
     } else {

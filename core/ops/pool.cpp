@@ -210,6 +210,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Poo
     using T = decltype(tag);
     const T* px = xc.data<T>();
     // Planes are independent: split them across the kernel threads.
+    const detail::FixedThreadCount fixed;
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (pl.count * oh * ow > 32768)
     for (std::int64_t q = 0; q < pl.count; ++q) {
       const T* plane = px + q * pl.h * pl.w;

@@ -24,6 +24,7 @@ constexpr std::int64_t kParallelMinValues = std::int64_t{1} << 16;
 template <class F> void over_outer_blocks(const Lines& l, F f) {
   const std::int64_t block = l.len * l.inner;
   const int threads = l.outer > 1 && l.outer * block >= kParallelMinValues ? get_num_threads() : 1;
+  const detail::FixedThreadCount fixed;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < threads; ++t) {
     const std::int64_t begin = l.outer * t / threads, end = l.outer * (t + 1) / threads;
