@@ -1,14 +1,20 @@
-// The binding of modules to safetensors files (the format itself is core/io/safetensors.hpp): which
-// tensors a module saves, and the checks that a file fits a module before any parameter is written.
+// The binding of modules to checkpoint files (the formats themselves are core/io/safetensors.hpp and
+// core/io/pt.hpp): which tensors a module saves, which format a file is in, and the checks that a
+// file fits a module before any parameter is written.
 #include "checkpoint.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "../core/autograd.hpp"
+#include "../core/io/pt.hpp"
 #include "../core/io/safetensors.hpp"
 
 namespace tapegrad {
@@ -27,15 +33,18 @@ io::NamedTensors checkpoint_tensors(const nn::Module& module) {
   return out;
 }
 
+using ErrorFn = std::function<std::runtime_error(const std::string&)>;
+
 // Every module name is in the file and every file name is in the module.
-void check_names(const SafetensorsReader& reader, const std::map<std::string, Tensor>& params) {
+void check_names(const std::vector<std::string>& file_names, const std::map<std::string, Tensor>& params,
+                 const ErrorFn& error) {
   std::vector<std::string> missing, unexpected;
   std::map<std::string, int> in_file;
-  for (const auto& e : reader.entries()) in_file[e.name] = 1;
+  for (const auto& name : file_names) in_file[name] = 1;
   for (const auto& [name, t] : params)
     if (!in_file.count(name)) missing.push_back(name);
-  for (const auto& e : reader.entries())
-    if (!params.count(e.name)) unexpected.push_back(e.name);
+  for (const auto& name : file_names)
+    if (!params.count(name)) unexpected.push_back(name);
   if (missing.empty() && unexpected.empty()) return;
   // A file may hold millions of names: the message lists the first few.
   auto join = [](const std::vector<std::string>& names) {
@@ -49,7 +58,13 @@ void check_names(const SafetensorsReader& reader, const std::map<std::string, Te
   if (!missing.empty()) problem += " missing " + join(missing) + ";";
   if (!unexpected.empty()) problem += " unexpected " + join(unexpected) + ";";
   problem.pop_back();
-  throw reader.error(problem);
+  throw error(problem);
+}
+
+std::map<std::string, Tensor> module_tensors(const nn::Module& module) {
+  std::map<std::string, Tensor> params;
+  for (auto& [name, t] : checkpoint_tensors(module)) params.emplace(name, t);
+  return params;
 }
 
 // dtype and shape as the parameter's, then the offsets as the format wants them.
@@ -66,9 +81,10 @@ void check_entry(const SafetensorsReader& reader, const SafetensorsEntry& e, con
 }
 
 void load_from(SafetensorsReader& reader, nn::Module& module) {
-  std::map<std::string, Tensor> params;
-  for (auto& [name, t] : checkpoint_tensors(module)) params.emplace(name, t);
-  check_names(reader, params);
+  std::map<std::string, Tensor> params = module_tensors(module);
+  std::vector<std::string> names;
+  for (const auto& e : reader.entries()) names.push_back(e.name);
+  check_names(names, params, [&](const std::string& problem) { return reader.error(problem); });
   for (const auto& e : reader.entries()) check_entry(reader, e, params.at(e.name));
 
   // Read everything before touching the module, so a read error leaves it as it was.
@@ -77,10 +93,39 @@ void load_from(SafetensorsReader& reader, nn::Module& module) {
   for (const auto& [name, values] : loaded) params.at(name).copy_(values);  // bumps each parameter's version
 }
 
+// A .pt state_dict, read whole, then checked against the module, then copied in.
+void load_pt(const io::PtValue& root, nn::Module& module, const std::string& name) {
+  const io::NamedTensors loaded = io::pt_state_dict(root, name);
+  std::map<std::string, Tensor> params = module_tensors(module);
+  std::vector<std::string> names;
+  for (const auto& [key, t] : loaded) names.push_back(key);
+  check_names(names, params, [&](const std::string& problem) { return io::checkpoint_error(name, problem); });
+  for (const auto& [key, t] : loaded) {
+    const Tensor& param = params.at(key);
+    if (t.dtype() != param.dtype())
+      throw io::checkpoint_error(name, "tensor '" + io::shown(key) + "' has dtype " + dtype_name(t.dtype()) +
+                                           " but the module's parameter is " + dtype_name(param.dtype()));
+    if (t.shape() != param.shape())
+      throw io::checkpoint_error(name, "tensor '" + io::shown(key) + "' has shape " + shape_str(t.shape()) +
+                                           " but the module's parameter has shape " + shape_str(param.shape()));
+  }
+  NoGradGuard no_grad;
+  for (const auto& [key, values] : loaded) params.at(key).copy_(values);
+}
+
+bool pt_extension(const std::string& path) {
+  for (const char* ext : {".pt", ".pth"}) {
+    const std::size_t n = std::strlen(ext);
+    if (path.size() > n && path.compare(path.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void save(const nn::Module& module, const std::string& path) {
   const io::NamedTensors tensors = checkpoint_tensors(module);
+  if (pt_extension(path)) return io::write_pt(path, tensors);
   for (const auto& [name, t] : tensors)
     if (name == io::kSafetensorsMetadataKey)
       throw io::checkpoint_error(path, std::string("a parameter may not be named ") + io::kSafetensorsMetadataKey);
@@ -89,11 +134,19 @@ void save(const nn::Module& module, const std::string& path) {
 }
 
 void load(nn::Module& module, const std::string& path) {
+  std::uint8_t start[8] = {};
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const std::size_t got = std::fread(start, 1, sizeof start, f);
+    std::fclose(f);
+    if (io::looks_like_pt({start, got})) return load_pt(io::read_pt(path), module, path);
+  }
   SafetensorsReader reader(path);
   load_from(reader, module);
 }
 
 void load_from_memory(nn::Module& module, std::span<const std::uint8_t> bytes, const std::string& name) {
+  if (io::looks_like_pt(bytes.first(std::min<std::size_t>(bytes.size(), 8))))
+    return load_pt(io::read_pt(bytes, name), module, name);
   SafetensorsReader reader(bytes, name);
   load_from(reader, module);
 }

@@ -1,5 +1,8 @@
-// Saving and loading a module's parameters in the safetensors format, so the weights also open in
-// Python (safetensors.torch.load_file gives a state_dict with the same names and shapes):
+// Saving and loading a module's parameters (its state_dict: parameters and buffers under PyTorch's
+// names) in two formats, so the weights also open in Python:
+//   - PyTorch's own .pt format (torch.save of a state_dict; core/io/pt.hpp), when the path ends in
+//     ".pt" or ".pth": torch.load(path, weights_only=True) gives the state_dict;
+//   - otherwise safetensors (safetensors.torch.load_file gives the same state_dict):
 //   8-byte little-endian header length N | N bytes of JSON | raw little-endian tensor data
 // The JSON maps each named_parameters() name ("0.weight") to {"dtype": "F32"|"F64"|"I64",
 // "shape": [...], "data_offsets": [begin, end]} (offsets into the data, tensors packed without
@@ -20,9 +23,12 @@ namespace tapegrad {
 // is removed, `path` keeps its previous content, and std::runtime_error names the file and the cause.
 void save(const nn::Module& module, const std::string& path);
 
-// Reads `path` into `module`'s parameters. Names, dtypes and shapes must match the module exactly
+// Reads `path` into `module`'s parameters, in either format, told apart by the content (a zip
+// archive is a .pt file), never by the name. Names, dtypes and shapes must match the module exactly
 // (missing and unexpected names are listed), and the header must describe the data exactly (offsets
-// in range, consistent with dtype and shape, no overlaps or gaps). Everything is validated and read
+// in range, consistent with dtype and shape, no overlaps or gaps; a .pt file's archive and pickle as
+// core/io/pt.hpp checks them, and a .pt file's float16/bfloat16 tensors load into float32 parameters,
+// its integer and bool tensors into int64 ones). Everything is validated and read
 // into temporaries before any parameter is written, so a failed load leaves `module` untouched.
 // Errors are std::runtime_error naming the file and the problem.
 void load(nn::Module& module, const std::string& path);
