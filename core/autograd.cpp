@@ -56,8 +56,9 @@ Tape& this_thread_tape() {
 }
 
 // The first non-finite value of a floating-point tensor ("nan", "inf", "-inf"), or nullptr.
-const char* first_non_finite(const Tensor& t) {
-  if (!t.defined() || !t.is_floating_point()) return nullptr;
+const char* first_non_finite(const Tensor& t0) {
+  if (!t0.defined() || !t0.is_floating_point()) return nullptr;
+  const Tensor t = t0.expect_contiguous();
   return dispatch_floating(t.dtype(), "anomaly check", [&](auto tag) -> const char* {
     using T = decltype(tag);
     const T* p = t.data<T>();
@@ -104,7 +105,7 @@ void AnomalyMode::set_enabled(bool enabled) { anomaly_enabled = enabled; }
 
 Node::~Node() {
   if (graveyard_gone) return;
-  backward = nullptr;  // first: its saved values may share ownership of the producers below
+  release();  // first: its saved values may share ownership of the producers below
   for (auto& edge : inputs)
     if (edge.producer && edge.producer.use_count() == 1) graveyard.entries.push_back(std::move(edge.producer));
   if (graveyard.draining) return;
@@ -123,19 +124,20 @@ Node::~Node() {
 SavedTensor::SavedTensor(const Tensor& t)
     : value_(t.defined() && !t.is_leaf() ? t.detach() : t),
       grad_fn_(t.defined() ? t.impl()->grad_fn : nullptr),
+      output_nr_(t.defined() ? t.impl()->output_nr : 0),
       storage_(t.defined() ? t.impl()->storage : nullptr),
       dtype_(t.defined() ? t.dtype() : kFloat32),
       version_(t.defined() ? t.version() : 0) {}
 
 namespace {
-// A tensor over `value`'s storage whose gradient flows to `node`.
-Tensor attached(const Tensor& value, std::shared_ptr<Node> node) {
+// A tensor over `value`'s storage, with its layout, whose gradient flows to output `nr` of `node`.
+Tensor attached(const Tensor& value, std::shared_ptr<Node> node, std::uint32_t nr) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = value.impl()->storage;
-  impl->shape = value.shape();
-  impl->dtype = value.dtype();
+  impl->copy_layout(*value.impl());
   impl->requires_grad = true;
   impl->grad_fn = std::move(node);
+  impl->output_nr = nr;
   return Tensor(std::move(impl));
 }
 }  // namespace
@@ -160,6 +162,18 @@ std::string needed_by() {
 }
 }  // namespace
 
+// ", which is output N of <Op>Backward0," when an op made the saved value: its producer, or the entry
+// whose backward runs now when the value is that entry's own output (saved before it was recorded).
+std::string SavedTensor::produced_by() const {
+  if (grad_fn_) return ", which is output " + std::to_string(output_nr_) + " of " + backward_name(grad_fn_->name) + ",";
+  if (!detail::running.node || !value_.defined()) return "";
+  const Node& node = **detail::running.node;
+  for (std::size_t nr = 0; nr < node.outputs.size(); ++nr)
+    if (node.outputs[nr].storage == storage_.get() && node.outputs[nr].shape == value_.shape())
+      return ", which is output " + std::to_string(nr) + " of " + backward_name(node.name) + ",";
+  return "";
+}
+
 Tensor SavedTensor::get() const {
   if (value_.defined() && (value_.impl()->storage != storage_ || value_.dtype() != dtype_))
     throw std::runtime_error(
@@ -171,19 +185,21 @@ Tensor SavedTensor::get() const {
         "one of the variables needed for gradient computation has been modified by an inplace operation: [" +
         std::string(dtype_name(value_.dtype())) + " " + shape_str(value_.shape()) + "]" +
         // PyTorch's description of the value: ", which is output 0 of ReluBackward0" when an op made it.
-        (grad_fn_ ? ", which is output 0 of " + backward_name(grad_fn_->name) + "," : "") + " is at version " +
+        produced_by() + " is at version " +
         std::to_string(value_.version()) + "; expected version " + std::to_string(version_) + " instead" +
         needed_by());
   const detail::Running& r = detail::running;
   if (!r.create_graph || !value_.defined() || !GradMode::is_enabled()) return value_;
   // create_graph: the value as a function of the graph, so the backward formula can be differentiated.
-  if (grad_fn_) return attached(value_, grad_fn_);
+  if (grad_fn_) return attached(value_, grad_fn_, output_nr_);
   const Node& node = **r.node;
-  if (value_.impl()->storage.get() == node.output_storage && value_.shape() == node.output_shape &&
-      value_.dtype() == node.output_dtype && !value_.requires_grad()) {
+  if (value_.requires_grad()) return value_;
+  for (std::uint32_t nr = 0; nr < node.outputs.size(); ++nr) {
+    const NodeOutput& o = node.outputs[nr];
+    if (value_.impl()->storage.get() != o.storage || value_.shape() != o.shape || value_.dtype() != o.dtype) continue;
     // The running entry's own output (saved before record gave it its entry).
-    if (auto out = node.output.lock()) return Tensor(std::move(out));
-    return attached(value_, *r.node);
+    if (auto out = o.tensor.lock()) return Tensor(std::move(out));
+    return attached(value_, *r.node, nr);
   }
   return value_;
 }
@@ -200,60 +216,94 @@ template <class Tensors> bool recording_needed(const Tensors& inputs) {
 bool needs_grad(const std::vector<Tensor>& inputs) { return recording_needed(inputs); }
 bool needs_grad(std::initializer_list<Tensor> inputs) { return recording_needed(inputs); }
 
-const Shape& Edge::shape() const { return producer ? producer->output_shape : leaf->shape; }
-Dtype Edge::dtype() const { return producer ? producer->output_dtype : leaf->dtype; }
+const Shape& Edge::shape() const { return producer ? producer->outputs[output_nr].shape : leaf->shape; }
+Dtype Edge::dtype() const { return producer ? producer->outputs[output_nr].dtype : leaf->dtype; }
 
 namespace {
 
+// A new entry for `name` on `inputs` with the outputs' metadata, appended to this thread's tape; the
+// returned tensors share the outputs' storage and layout and carry the entry.
 template <class Tensors>
-Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
-  if (!recording_needed(inputs)) return output;
-  if (!output.is_floating_point())
-    throw std::runtime_error(name + ": an op with an integer output cannot be differentiable");
+void record_entry(std::string name, const Tensors& inputs, const Tensor* outputs, std::size_t count, Tensor* results,
+                  BackwardFn backward, MultiBackwardFn multi_backward) {
+  for (std::size_t nr = 0; nr < count; ++nr)
+    if (!outputs[nr].is_floating_point())
+      throw std::runtime_error(name + ": an op with an integer output cannot be differentiable");
   // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
   // until compaction; separately, a dead entry holds only the control block.
   std::shared_ptr<Node> node(new Node);
   node->name = std::move(name);
   node->backward = std::move(backward);
-  node->output_shape = output.shape();
-  node->output_dtype = output.dtype();
+  node->multi_backward = std::move(multi_backward);
   node->inputs.reserve(inputs.size());
   for (const auto& in : inputs) {
     Edge edge;
     if (in.defined() && in.requires_grad()) {
-      if (in.is_leaf()) edge.leaf = in.impl_ptr();
-      else edge.producer = in.impl()->grad_fn;
+      if (in.is_leaf()) {
+        edge.leaf = in.impl_ptr();
+      } else {
+        edge.producer = in.impl()->grad_fn;
+        edge.output_nr = in.impl()->output_nr;
+      }
     }
     node->inputs.push_back(std::move(edge));
   }
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = output.impl()->storage;
-  impl->shape = output.shape();
-  impl->dtype = output.dtype();
-  impl->requires_grad = true;
-  impl->grad_fn = node;
-  node->output = impl;
-  node->output_storage = impl->storage.get();
+  node->outputs.resize(count);
+  for (std::size_t nr = 0; nr < count; ++nr) {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = outputs[nr].impl()->storage;
+    impl->copy_layout(*outputs[nr].impl());
+    impl->requires_grad = true;
+    impl->grad_fn = node;
+    impl->output_nr = static_cast<std::uint32_t>(nr);
+    NodeOutput& o = node->outputs[nr];
+    o.shape = impl->shape;
+    o.dtype = impl->dtype;
+    o.storage = impl->storage.get();
+    o.tensor = impl;
+    results[nr] = Tensor(std::move(impl));
+  }
   if (detail::running.create_graph && detail::running.node) node->backward_of = (*detail::running.node)->name;
   detail::this_thread_tape().append(node);
   if (anomaly_enabled)
-    if (const char* bad = first_non_finite(output)) raise_anomaly(*node, "the forward output", bad);
-  return Tensor(std::move(impl));
+    for (std::size_t nr = 0; nr < count; ++nr)
+      if (const char* bad = first_non_finite(outputs[nr])) raise_anomaly(*node, "the forward output", bad);
+}
+
+template <class Tensors>
+Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
+  if (!recording_needed(inputs)) return output;
+  Tensor result;
+  record_entry(std::move(name), inputs, &output, 1, &result, std::move(backward), nullptr);
+  return result;
 }
 
 }  // namespace
 
+// A user-defined op's backward receives row-major gradients (it may read them with data<T>()).
+static Tensor record_user_op(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
+  const Tensor out = record_inputs(std::move(name), inputs, output, std::move(backward));
+  if (out.impl() != output.impl()) out.impl()->grad_fn->row_major_grads = true;
+  return out;
+}
 Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward) {
-  return record_inputs(std::move(name), inputs, output, std::move(backward));
+  return record_user_op(std::move(name), std::vector<Tensor>(inputs), output, std::move(backward));
 }
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
-  return record_inputs(std::move(name), inputs, output, std::move(backward));
+  return record_user_op(std::move(name), inputs, output, std::move(backward));
 }
 Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward) {
   return record_inputs(op_name(op), inputs, output, std::move(backward));
 }
 Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
   return record_inputs(op_name(op), inputs, output, std::move(backward));
+}
+std::vector<Tensor> record_multi(Op op, std::initializer_list<Tensor> inputs, const std::vector<Tensor>& outputs,
+                                 MultiBackwardFn backward) {
+  if (!recording_needed(inputs)) return outputs;
+  std::vector<Tensor> results(outputs.size());
+  record_entry(op_name(op), inputs, outputs.data(), outputs.size(), results.data(), nullptr, std::move(backward));
+  return results;
 }
 
 bool is_create_graph() { return detail::running.create_graph && GradMode::is_enabled(); }
@@ -277,7 +327,9 @@ std::string tape_dump() {
       const auto& e = n->inputs[i];
       s << (i ? ", " : "") << (e.needs_grad() ? shape_str(e.shape()) : std::string("-"));
     }
-    s << ") -> " << shape_str(n->output_shape) << " " << dtype_name(n->output_dtype);
+    s << ") -> ";
+    for (std::size_t i = 0; i < n->outputs.size(); ++i)
+      s << (i ? ", " : "") << shape_str(n->outputs[i].shape) << " " << dtype_name(n->outputs[i].dtype);
     if (!n->backward_of.empty()) s << " [backward of " << n->backward_of << "]";
     s << "\n";
   }

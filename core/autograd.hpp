@@ -51,6 +51,9 @@ namespace autograd {
 // It must capture saved values with `save()`, never the output handle itself, so the graph has no cycles.
 using Grads = std::vector<Tensor>;
 using BackwardFn = std::function<Grads(const Tensor& grad_output)>;
+// The backward of an entry with several outputs (unbind, split): one gradient per output, undefined
+// for an output no gradient reached. It runs once, however many outputs were used.
+using MultiBackwardFn = std::function<Grads(const std::vector<Tensor>& grad_outputs)>;
 
 // A value kept for backward, with the version it had when saved: reading it after an in-place
 // change raises instead of silently computing a wrong gradient. Under create_graph, get() returns the
@@ -65,8 +68,10 @@ class SavedTensor {
   operator Tensor() const { return get(); }  // NOLINT
 
  private:
+  std::string produced_by() const;
   Tensor value_;                      // detached when the value has a tape entry (no cycles)
   std::shared_ptr<Node> grad_fn_;     // that entry, for create_graph (an input's producer: no cycle)
+  std::uint32_t output_nr_ = 0;       // which of its outputs
   std::shared_ptr<Storage> storage_;  // the storage saved; a leaf's set_data swaps it
   Dtype dtype_ = kFloat32;
   std::uint64_t version_ = 0;
@@ -76,6 +81,7 @@ inline SavedTensor save(const Tensor& t) { return SavedTensor(t); }
 struct Edge {
   std::shared_ptr<Node> producer;     // set when the input is itself an op result
   std::shared_ptr<TensorImpl> leaf;   // set when the input is a leaf that requires grad
+  std::uint32_t output_nr = 0;        // which of the producer's outputs the input is
   bool needs_grad() const { return producer || leaf; }
   // What the gradient passed back must look like (the producer's output, or the leaf as it is now).
   const Shape& shape() const;
@@ -117,22 +123,47 @@ HookHandle register_backward_callback(Callback fn);
 // callbacks. Outside a backward it raises, as PyTorch's queue_callback.
 void queue_callback(Callback fn);
 
-// One tape entry.
+// What the engine keeps of one output of a tape entry.
+struct NodeOutput {
+  Shape shape;
+  Dtype dtype = kFloat32;
+  const Storage* storage = nullptr;   // identifies a saved output (compared, never read)
+  std::weak_ptr<TensorImpl> tensor;   // for retain_grad; weak, so no cycle
+  std::shared_ptr<HookList<TensorHook>> hooks;  // the output tensor's hooks (register_hook)
+  Tensor pending_grad;                // gradient accumulated for this output during backward
+};
+
+// A tape entry's outputs: the first one inline (almost every op has exactly one, and recording it then
+// allocates nothing more), the others in a vector. Never resized once recorded, so addresses are stable.
+class NodeOutputs {
+ public:
+  std::size_t size() const { return 1 + rest_.size(); }
+  void resize(std::size_t n) { rest_.resize(n > 0 ? n - 1 : 0); }
+  NodeOutput& operator[](std::size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
+  const NodeOutput& operator[](std::size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+
+ private:
+  NodeOutput first_;
+  std::vector<NodeOutput> rest_;
+};
+
+// One tape entry: one op run, with its inputs' edges and its outputs (one for almost every op; several
+// for unbind/split/chunk, whose one backward joins the pieces' gradients).
 struct Node {
   std::string name;
   std::uint64_t sequence = 0;         // position in execution order (one count shared by all threads)
   std::uint64_t tape_id = 0;          // which thread's tape holds it
   std::vector<Edge> inputs;
-  BackwardFn backward;
-  Shape output_shape;
-  Dtype output_dtype = kFloat32;
-  const Storage* output_storage = nullptr;  // identifies a saved output (compared, never read)
-  std::weak_ptr<TensorImpl> output;   // for retain_grad; weak, so no cycle
+  BackwardFn backward;                // set for single-output entries
+  MultiBackwardFn multi_backward;     // set for multi-output entries
+  NodeOutputs outputs;
   std::string backward_of;            // set when recorded by that op's create_graph backward
-  std::shared_ptr<HookList<TensorHook>> hooks;  // the output tensor's hooks (register_hook)
-  Tensor pending_grad;                // gradient accumulated for the output during backward
+  bool pending = false;               // some output holds a gradient in the running backward
+  bool row_major_grads = false;       // a user-defined op: its backward gets contiguous gradients
   std::atomic<bool> released{false};  // saved values freed by a backward without retain_graph (read by
                                       // the recording thread's compaction, written by the backward's)
+  bool has_backward() const { return backward || multi_backward; }
+  void release() { backward = nullptr; multi_backward = nullptr; }
   ~Node();                            // tears down long chains iteratively, never recursively
 };
 
@@ -166,6 +197,9 @@ Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tens
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
 Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
 Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
+// One entry for several outputs (each returned tensor carries it, with its output number).
+std::vector<Tensor> record_multi(Op op, std::initializer_list<Tensor> inputs, const std::vector<Tensor>& outputs,
+                                 MultiBackwardFn backward);
 
 // True while a backward runs with create_graph on this thread (a backward function may take a
 // differentiable path instead of its fused first-order kernel).

@@ -48,12 +48,16 @@ bool exclusively_owned(const Tensor& g) {
   return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1 && !g.impl()->grad_fn;
 }
 
+// A row-major copy of g (recorded under create_graph).
+Tensor row_major_copy(const Tensor& g) { return g.is_contiguous() ? g.clone() : g.contiguous(); }
+
 // g has been checked against the leaf. Under create_graph (or when .grad carries a graph from an
 // earlier one) accumulation is out of place and recorded, as PyTorch's AccumulateGrad.
 void accumulate_into_leaf(TensorImpl& leaf, Tensor g, bool create_graph) {
   if (!leaf.grad) {
-    // .grad must be a private buffer: later accumulations write into it in place.
-    leaf.grad = exclusively_owned(g) ? g.impl_ptr() : g.clone().impl_ptr();
+    // .grad must be a private row-major buffer: later accumulations write into it in place (a
+    // gradient that is a view, e.g. an expanded one, is copied).
+    leaf.grad = exclusively_owned(g) && g.is_contiguous() ? g.impl_ptr() : row_major_copy(g).impl_ptr();
     return;
   }
   Tensor acc(leaf.grad);
@@ -83,7 +87,7 @@ bool has_leaf_hooks(const TensorImpl& leaf) {
 
 // grad(): where the gradients of the requested inputs are collected instead of .grad.
 struct Capture {
-  std::unordered_map<const void*, std::vector<std::size_t>> slots;  // leaf impl or entry -> input positions
+  std::unordered_map<const void*, std::vector<std::size_t>> slots;  // leaf impl or entry output -> input positions
   std::vector<Tensor> grads;
   void store(const void* key, const Tensor& g) {
     for (std::size_t k : slots.at(key)) grads[k] = sum_into(grads[k], g);
@@ -111,7 +115,7 @@ class Sweep {
     --tape_.sweeps;
     detail::queued_callbacks = outer_queue_;
     if (!finished_)  // a failed pass must not leave gradients parked on entries a later backward would pick up
-      for (auto& n : touched_) n->pending_grad = Tensor();
+      for (auto& n : touched_) clear_pending(*n);
   }
   Sweep(const Sweep&) = delete;
   Sweep& operator=(const Sweep&) = delete;
@@ -120,7 +124,7 @@ class Sweep {
     if (root.is_leaf()) return deliver_leaf(root.impl_ptr(), g);
     const auto& node = root.impl()->grad_fn;
     if (node->tape_id == tape_.id) start_ = std::max(start_, node->sequence + 1);
-    deliver_node(node, g);
+    deliver_node(node, root.impl()->output_nr, g);
   }
 
   void run() {
@@ -135,12 +139,12 @@ class Sweep {
       if (!foreign_.empty() && (i == 0 || foreign_.top()->sequence > local)) {
         auto node = foreign_.top();
         foreign_.pop();
-        if (node->pending_grad.defined()) execute(node);
+        if (node->pending) execute(node);
         continue;
       }
       if (i == 0) break;
       --i;
-      if (auto node = tape_.entries[i].node.lock(); node && node->pending_grad.defined()) execute(node);
+      if (auto node = tape_.entries[i].node.lock(); node && node->pending) execute(node);
       while (!finalize_at_.empty() && finalize_at_.back().first >= local) {
         auto leaf = std::move(finalize_at_.back().second);
         finalize_at_.pop_back();
@@ -153,7 +157,7 @@ class Sweep {
     }
     if (!retain_)
       for (const auto& n : ran_) {
-        n->backward = nullptr;  // frees the saved values
+        n->release();  // frees the saved values
         n->released = true;
       }
     finished_ = true;
@@ -162,15 +166,43 @@ class Sweep {
   }
 
  private:
-  void deliver_node(const std::shared_ptr<Node>& node, const Tensor& g) {
-    if (!node->pending_grad.defined()) {
-      if (node->released || !node->backward) second_backward(*node);
+  void deliver_node(const std::shared_ptr<Node>& node, std::uint32_t nr, const Tensor& g) {
+    if (!node->pending) {
+      if (node->released || !node->has_backward()) second_backward(*node);
+      node->pending = true;
       ++outstanding_;
       touched_.push_back(node);
       if (node->tape_id != tape_.id) foreign_.push(node);
     }
     // Out of place: the first gradient may be shared with another input's (e.g. both sides of a+b).
-    node->pending_grad = sum_into(node->pending_grad, g);
+    Tensor& pending = node->outputs[nr].pending_grad;
+    pending = sum_into(pending, g);
+  }
+
+  static void clear_pending(Node& node) {
+    node.pending = false;
+    for (std::size_t nr = 0; nr < node.outputs.size(); ++nr) node.outputs[nr].pending_grad = Tensor();
+  }
+
+  // An output's gradient as the entry's backward sees it: its hooks run, retain_grad and grad()
+  // served. Undefined when no gradient reached the output.
+  Tensor take_output_grad(const std::shared_ptr<Node>& node, std::uint32_t nr) {
+    NodeOutput& o = node->outputs[nr];
+    Tensor g = std::move(o.pending_grad);
+    o.pending_grad = Tensor();
+    if (!g.defined()) return g;
+    if (o.hooks && !o.hooks->empty()) g = run_tensor_hooks(*o.hooks, g, o.shape, o.dtype);
+    if (capture_) {
+      if (capture_->slots.count(&o)) capture_->store(&o, g);
+    } else if (auto out = o.tensor.lock(); out && out->retains_grad) {
+      if (out->grad && !create_ && !Tensor(out->grad).requires_grad()) { Tensor acc(out->grad); add_(acc, g); }
+      else out->grad = (out->grad ? add(Tensor(out->grad), g) : row_major_copy(g)).impl_ptr();
+    }
+    // Under create_graph a constant gradient is passed as a fresh leaf that requires grad, so a
+    // backward that records its ops always returns gradients that require grad: one that does not
+    // was computed off the tape (raw loops) and cannot be differentiated again.
+    if (create_ && !g.requires_grad()) g = g.detach().requires_grad_(true);
+    return node->row_major_grads ? g.contiguous() : g;
   }
 
   // g by value and moved on: a gradient nothing else holds becomes .grad without a copy.
@@ -217,22 +249,16 @@ class Sweep {
   }
 
   void execute(const std::shared_ptr<Node>& node) {
-    Tensor g = std::move(node->pending_grad);
-    node->pending_grad = Tensor();
+    node->pending = false;
     --outstanding_;
-    if (node->hooks && !node->hooks->empty()) g = run_tensor_hooks(*node->hooks, g, node->output_shape, node->output_dtype);
-    if (capture_) {
-      if (capture_->slots.count(node.get())) capture_->store(node.get(), g);
-    } else if (auto out = node->output.lock(); out && out->retains_grad) {
-      if (out->grad && !create_ && !Tensor(out->grad).requires_grad()) { Tensor acc(out->grad); add_(acc, g); }
-      else out->grad = (out->grad ? add(Tensor(out->grad), g) : g.clone()).impl_ptr();
+    Tensor first_grad;  // single-output entries (almost all): no vector
+    std::vector<Tensor> output_grads;
+    if (node->multi_backward) {
+      for (std::uint32_t nr = 0; nr < node->outputs.size(); ++nr) output_grads.push_back(take_output_grad(node, nr));
+    } else {
+      first_grad = take_output_grad(node, 0);
     }
-    if (!node->backward) second_backward(*node);
-    // Under create_graph a constant gradient is passed as a fresh leaf that requires grad, so a
-    // backward that records its ops always returns gradients that require grad: one that does not
-    // was computed off the tape (raw loops) and cannot be differentiated again.
-    Tensor arg = g;
-    if (create_ && !g.requires_grad()) arg = g.detach().requires_grad_(true);
+    if (!node->has_backward()) second_backward(*node);
     std::vector<Tensor> grads;
     {
       const detail::Running outer = detail::running;
@@ -241,7 +267,7 @@ class Sweep {
         detail::Running r;
         ~Restore() { detail::running = r; }
       } restore{outer};
-      grads = node->backward(arg);
+      grads = node->backward ? node->backward(first_grad) : node->multi_backward(output_grads);
     }
     ran_.push_back(node);
     if (grads.size() != node->inputs.size())
@@ -260,7 +286,7 @@ class Sweep {
             "create_graph = true: the backward of '" + node->name +
             "' is not differentiable (its gradient was computed off the tape, e.g. with raw loops over data<T>()), "
             "so a second derivative through it would silently be zero; write its backward with tapegrad ops");
-      if (e.producer) deliver_node(e.producer, grads[i]);
+      if (e.producer) deliver_node(e.producer, e.output_nr, grads[i]);
       else deliver_leaf(e.leaf, std::move(grads[i]));
     }
   }
@@ -344,7 +370,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     const Tensor& in = inputs[k];
     if (!in.defined()) throw std::invalid_argument("grad: input " + std::to_string(k) + " is an undefined tensor");
     if (!in.requires_grad()) throw std::runtime_error("One of the differentiated Tensors does not require grad");
-    const void* key = in.is_leaf() ? static_cast<const void*>(in.impl()) : static_cast<const void*>(in.impl()->grad_fn.get());
+    const void* key = in.is_leaf() ? static_cast<const void*>(in.impl())
+                                   : static_cast<const void*>(&in.impl()->grad_fn->outputs[in.impl()->output_nr]);
     capture.slots[key].push_back(k);
   }
   std::vector<Tensor> seeds;

@@ -67,7 +67,7 @@ autograd::HookHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> 
   if (!requires_grad()) throw std::runtime_error("cannot register a hook on a tensor that doesn't require gradient");
   TensorImpl& impl = *impl_;
   if (impl.grad_fn) {
-    auto& list = impl.grad_fn->hooks;
+    auto& list = impl.grad_fn->outputs[impl.output_nr].hooks;
     if (!list) list = std::make_shared<autograd::HookList<autograd::TensorHook>>();
     return autograd::add_hook(list, autograd::TensorHook(std::move(hook)), false);
   }

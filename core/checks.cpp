@@ -11,7 +11,7 @@ void check_defined(const char* op, const Tensor& t);  // declared in ops/common.
 namespace tapegrad {
 
 void check_defined(const char* op, const Tensor& t) {
-  if (!t.defined()) throw std::invalid_argument(std::string(op) + ": operation on an undefined tensor");
+  if (!t.defined()) throw std::invalid_argument(std::string(op) + ": operation on an undefined tensor: " + t.why_undefined());
 }
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* names) {

@@ -12,11 +12,23 @@ namespace tapegrad {
 
 namespace {
 
-// Fresh leaves with the inputs' values, so backward writes into grads we own.
+// A copy of t with t's strides (a non-contiguous input stays non-contiguous, so the op is checked on
+// the layout it was given); row-major when t's elements overlap (an expanded tensor).
+Tensor same_layout_copy(const Tensor& t) {
+  const Strides s = t.strides();
+  bool overlapping = false;
+  for (std::size_t d = 0; d < s.size(); ++d) overlapping = overlapping || (s[d] == 0 && t.shape()[d] > 1);
+  Tensor copy = overlapping ? empty(t.shape(), t.dtype()) : empty_strided(t.shape(), s, t.dtype());
+  NoGradGuard no_grad;
+  copy.copy_(t);
+  return copy;
+}
+
+// Fresh leaves with the inputs' values and layouts, so backward writes into grads we own.
 std::vector<Tensor> fresh_leaves(const std::vector<Tensor>& inputs) {
   std::vector<Tensor> leaves;
   for (const auto& in : inputs) {
-    Tensor leaf = in.detach().clone();
+    Tensor leaf = in.defined() ? same_layout_copy(in) : in;
     if (in.requires_grad()) leaf.requires_grad_(true);
     leaves.push_back(leaf);
   }
@@ -33,20 +45,34 @@ std::string index_str(std::int64_t flat, const Shape& shape) {
   return shape_str(index);
 }
 
+// Where row-major element i of t lives, through t's strides.
+std::int64_t offset_of(const Tensor& t, std::int64_t i) {
+  std::int64_t offset = 0;
+  const Strides s = t.strides();
+  for (std::size_t d = s.size(); d-- > 0;) {
+    offset += (i % t.shape()[d]) * s[d];
+    i /= t.shape()[d];
+  }
+  return offset;
+}
 double get(const Tensor& t, std::int64_t i) {
-  return t.dtype() == kFloat64 ? t.data<double>()[i] : static_cast<double>(t.data<float>()[i]);
+  const std::int64_t at = offset_of(t, i);
+  return t.dtype() == kFloat64 ? t.data_ptr<double>()[at] : static_cast<double>(t.data_ptr<float>()[at]);
 }
 void set(Tensor& t, std::int64_t i, double v) {
-  if (t.dtype() == kFloat64) t.data<double>()[i] = v;
-  else t.data<float>()[i] = static_cast<float>(v);
+  const std::int64_t at = offset_of(t, i);
+  if (t.dtype() == kFloat64) t.data_ptr<double>()[at] = v;
+  else t.data_ptr<float>()[at] = static_cast<float>(v);
 }
 
-// A copy of fn's output: a view op's output shares the input's storage, which the next
-// perturbation would change under it.
+// A row-major float64 copy of fn's output: a view op's output shares the input's storage, which the
+// next perturbation would change under it.
 Tensor evaluate(const GradcheckFn& fn, const std::vector<Tensor>& inputs) {
   NoGradGuard no_grad;
   const Tensor out = fn(inputs);
-  return out.dtype() == kFloat64 ? out.clone() : out.to(kFloat64);
+  Tensor copy = empty(out.shape(), kFloat64);
+  copy.copy_(out);
+  return copy;
 }
 
 }  // namespace
@@ -141,7 +167,7 @@ GradcheckResult gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& 
     v = randn(out.shape(), out.dtype());
   }
   std::vector<Tensor> with_v = inputs;
-  with_v.push_back(v.detach().clone().requires_grad_(true));
+  with_v.push_back(same_layout_copy(v.detach()).requires_grad_(true));
 
   GradcheckResult worst{true, 0, 0, 0, 0, 0, "gradgradcheck passed"};
   double worst_excess = 0;

@@ -14,14 +14,24 @@
 
 namespace tapegrad::indexing {
 
-struct Slice {
-  Slice(std::optional<std::int64_t> start = std::nullopt, std::optional<std::int64_t> stop = std::nullopt,
-        std::optional<std::int64_t> step = std::nullopt)
-      : start(start), stop(stop), step(step) {}
-  std::optional<std::int64_t> start, stop, step;
-};
 struct NoneIndex {};
 struct EllipsisIndex {};
+
+// A bound of a Slice: a number, or None / std::nullopt for "from the start" / "to the end"
+// (Slice(None, None, 2), as libtorch).
+struct SliceBound {
+  SliceBound(std::nullopt_t = std::nullopt) {}  // NOLINT: implicit, as libtorch's optional bounds
+  SliceBound(NoneIndex) {}                      // NOLINT
+  SliceBound(std::int64_t v) : value(v) {}      // NOLINT
+  SliceBound(int v) : value(v) {}               // NOLINT
+  std::optional<std::int64_t> value;
+};
+
+struct Slice {
+  Slice(SliceBound start = {}, SliceBound stop = {}, SliceBound step = {})
+      : start(start.value), stop(stop.value), step(step.value) {}
+  std::optional<std::int64_t> start, stop, step;
+};
 inline constexpr NoneIndex None{};
 inline constexpr EllipsisIndex Ellipsis{};
 

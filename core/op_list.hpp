@@ -16,7 +16,12 @@ namespace tapegrad::autograd {
 #define TAPEGRAD_BUILTIN_OPS(X)                                                                        \
   /* core/ops/elementwise.cpp */                                                                       \
   X(add) X(sub) X(mul) X(div) X(rsub) X(maximum) X(minimum) X(neg) X(pow) X(exp) X(log) X(log1p)        \
-  X(sqrt) X(abs) X(clamp) X(where) X(clone) X(to)                                                      \
+  X(sqrt) X(abs) X(clamp) X(where)                                                                     \
+  /* core/ops/copy.cpp */                                                                              \
+  X(clone) X(to)                                                                                       \
+  /* core/ops/view.cpp */                                                                              \
+  X(view) X(permute) X(expand) X(as_strided) X(slice) X(select) X(diagonal) X(unfold) X(split) X(unbind) \
+  X(view_scatter) /* the backward of the picking views (as_strided to unfold) */                      \
   /* core/ops/unary_math.cpp */                                                                        \
   X(sin) X(cos) X(expm1) X(rsqrt) X(erf)                                                               \
   /* core/ops/statistics.cpp */                                                                        \
@@ -24,12 +29,12 @@ namespace tapegrad::autograd {
   /* core/ops/activation.cpp */                                                                        \
   X(relu) X(sigmoid) X(tanh)                                                                           \
   /* core/ops/reduction.cpp */                                                                         \
-  X(sum) X(max) X(broadcast_to)                                                                        \
+  X(sum) X(max)                                                                                        \
   /* core/ops/shape.cpp */                                                                             \
-  X(reshape) X(permute) X(gather) X(index_select)                                                      \
+  X(gather) X(index_select)                                                                            \
   X(scatter_add) /* recorded only as the create_graph backward of gather and index_select */           \
   /* core/ops/matmul.cpp */                                                                            \
-  X(mm) X(linear)                                                                                      \
+  X(mm) X(bmm) X(linear)                                                                                      \
   /* core/ops/softmax.cpp */                                                                           \
   X(softmax) X(log_softmax) X(logsumexp)                                                               \
   /* nn/functional/ (fused losses) */                                                                  \
@@ -37,7 +42,9 @@ namespace tapegrad::autograd {
    X(binary_cross_entropy_with_logits) X(mse_loss)                                                     \
   /* core/ops/conv.cpp, pool.cpp, join.cpp */                                                          \
   X(conv2d) X(conv2d_backward_input) X(conv2d_backward_weight) X(max_pool2d) X(max_pool2d_backward)     \
-  X(avg_pool2d) X(avg_pool2d_backward) X(cat) X(pad)
+  X(avg_pool2d) X(avg_pool2d_backward) X(cat) X(pad)                                                   \
+  /* core/ops/selection.cpp */                                                                         \
+  X(tril) X(triu)
 
 enum class Op : unsigned short {
 #define TAPEGRAD_OP_ENUM(name) name,

@@ -35,8 +35,15 @@ Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);  // grad 1 inside [min,max]
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);  // condition != 0 picks a
+// ---- copies between layouts (core/ops/copy.cpp) ----
+// A copy that keeps x's strides when x covers its span densely (a transposed tensor stays transposed),
+// else row-major: torch.clone's preserve_format.
 Tensor clone(const Tensor& x);
 Tensor to_dtype(const Tensor& x, Dtype dtype);
+// x itself when contiguous, else a row-major copy (recorded as clone). Tensor::contiguous() calls it.
+Tensor contiguous(const Tensor& x);
+// Uninitialised storage seen through the given sizes and (non-negative) strides.
+Tensor empty_strided(const Shape& sizes, const Strides& strides, TensorOptions options = {});
 
 // In place, not recorded on the tape (for optimizers and gradient accumulation); bump the version.
 // The result type must cast into self's dtype (int64 self with a float operand is refused).
@@ -66,9 +73,6 @@ Tensor sum_to(const Tensor& grad, const Shape& shape);
 // sum_to for users (libtorch's Tensor::sum_to_size, also a member): `size` must broadcast to x's
 // shape, else std::invalid_argument. Differentiable (a recorded sum when x requires grad).
 Tensor sum_to_size(const Tensor& x, const Shape& size);
-// x repeated along broadcast dimensions to fill `shape` (a copy; torch.broadcast_to). Differentiable:
-// the gradient is sum_to the input's shape.
-Tensor broadcast_to(const Tensor& x, const Shape& shape);
 
 // ---- unary math (core/ops/unary_math.cpp) ----
 Tensor sin(const Tensor& x);
@@ -92,15 +96,47 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = 
 Tensor max(const Tensor& x);  // max of all elements
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
 
-// ---- shape and indexing (core/ops/shape.cpp) ----
-Tensor reshape(const Tensor& x, const Shape& shape);  // one dim may be -1; shares storage
-Tensor view(const Tensor& x, const Shape& shape);
+// ---- views (core/ops/view.cpp) ----
+// Each returns a view: the input's storage seen through new sizes, strides and storage offset, with
+// PyTorch's geometry; nothing is copied, and writes through the view (under NoGradGuard) change the
+// input. reshape and flatten copy only when no strides can express the result (as PyTorch).
+Tensor view(const Tensor& x, const Shape& shape);     // one dim may be -1; throws when the strides do not allow it
+Tensor reshape(const Tensor& x, const Shape& shape);  // a view when possible, else a row-major copy
 Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+Tensor unflatten(const Tensor& x, std::int64_t dim, const Shape& sizes);
+Tensor squeeze(const Tensor& x);  // every size-1 dim
 Tensor squeeze(const Tensor& x, std::int64_t dim);
 Tensor unsqueeze(const Tensor& x, std::int64_t dim);
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims);
 Tensor t(const Tensor& x);  // 2-D transpose (0-D and 1-D unchanged)
+Tensor movedim(const Tensor& x, const std::vector<std::int64_t>& source, const std::vector<std::int64_t>& destination);
+Tensor movedim(const Tensor& x, std::int64_t source, std::int64_t destination);
+// Repeats size-1 dims (stride 0) to fill `shape`; -1 keeps a dim's size. broadcast_to has no -1.
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor expand_as(const Tensor& x, const Tensor& other);
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+// Elements [start, start + length) / start, start + step, ... below end (ends clamp, as PyTorch) / one index.
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
+// The diagonal of dims (dim1, dim2), moved last; offset > 0 above the main diagonal.
+Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1);
+// Windows of `size` every `step` along dim, as a new last dim (overlapping windows share elements).
+Tensor unfold(const Tensor& x, std::int64_t dim, std::int64_t size, std::int64_t step);
+// Any geometry over x's storage (checked against its bounds); storage_offset defaults to x's.
+Tensor as_strided(const Tensor& x, const Shape& size, const Strides& stride,
+                  std::optional<std::int64_t> storage_offset = std::nullopt);
+// Several views at once, recorded as one entry (its backward runs once): pieces of split_size along dim
+// (the last may be smaller), pieces of the given sizes, `chunks` pieces of ceil(size / chunks), every
+// index along dim. Writing in place into a piece that requires grad is refused, as PyTorch.
+std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int64_t>& split_sizes, std::int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim = 0);
+
+// ---- indexing that copies (core/ops/shape.cpp) ----
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 
@@ -115,14 +151,15 @@ Tensor norm(const Tensor& x, double p = 2, const std::vector<std::int64_t>& dims
 Tensor cumsum(const Tensor& x, std::int64_t dim);
 
 // ---- picking, repeating, ordering (core/ops/selection.cpp; indexing with Slice in core/indexing.hpp) ----
-// Pieces of split_size along dim (the last may be smaller); chunk: `chunks` pieces of ceil(size / chunks).
-std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
-std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
-// broadcast_to where -1 keeps a dim's size (a copy: tapegrad tensors are contiguous).
-Tensor expand(const Tensor& x, const Shape& shape);
 Tensor repeat(const Tensor& x, const std::vector<std::int64_t>& repeats);  // torch.Tensor.repeat (tile)
 Tensor flip(const Tensor& x, const std::vector<std::int64_t>& dims);
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);  // mask != 0 takes value
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);  // mask != 0 takes value (mask broadcasts)
+// In place through x's strides (a view writes into its base); not recorded, so refused on a tensor
+// autograd tracks (write under NoGradGuard).
+Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Scalar& value);
+// The lower (upper) triangle of the last two dims: elements with column - row <= diagonal (>= diagonal).
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 std::pair<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim = false);  // values, int64 indices
 Tensor min(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
@@ -136,8 +173,14 @@ Tensor all(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool kee
 Tensor any(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
 
 // ---- matrix products (core/ops/matmul.cpp) ----
-// 2-D x 2-D, 1-D x 2-D, 2-D x 1-D and 1-D x 1-D (dot), as torch.matmul.
+// torch.matmul's rules for any ranks: 1-D x 1-D is a dot product, a 1-D operand gains (and the result
+// loses) a dim of 1, batch dims broadcast. Transposed views are read in place (GEMM flags).
 Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);   // 2-D only
+Tensor bmm(const Tensor& a, const Tensor& b);  // (B, n, k) x (B, k, m)
+// beta * input + alpha * bmm(batch1, batch2); beta = 0 ignores input (NaN included), as PyTorch.
+Tensor baddbmm(const Tensor& input, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
+               const Scalar& alpha = 1);
 // y = x Wᵀ + b for x of shape (*, in), W (out, in), bias (out) or undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
@@ -215,9 +258,5 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 // Constant padding as torch.nn.functional.pad: `pads` holds (before, after) pairs starting from the
 // last dim; negative amounts crop. Its gradient is pad with the amounts negated.
 Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
-Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
-Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
-// Elements start, start + step, ... below end along dim (ends clamp to the size, as PyTorch).
-Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
 
 }  // namespace tapegrad

@@ -75,17 +75,21 @@ Tensor randperm(std::int64_t n) {
 }  // namespace tapegrad
 
 namespace tapegrad {
-std::string get_rng_state() {
+std::string engine_text(const std::mt19937_64& engine) {
   std::ostringstream out;
-  out << generator();
+  out << engine;
   return out.str();
 }
 
-void set_rng_state(const std::string& state) {
-  std::istringstream in(state);
-  std::mt19937_64 g;
-  in >> g;
-  if (in.fail()) throw std::invalid_argument("set_rng_state: not a generator state");
-  generator() = g;
+std::mt19937_64 engine_from_text(const std::string& text, const std::string& what) {
+  std::istringstream in(text);
+  std::mt19937_64 engine;
+  in >> engine;
+  if (in.fail()) throw std::invalid_argument(what + ": not a generator state");
+  return engine;
 }
+
+std::string get_rng_state() { return engine_text(generator()); }
+
+void set_rng_state(const std::string& state) { generator() = engine_from_text(state, "set_rng_state"); }
 }  // namespace tapegrad

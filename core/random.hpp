@@ -30,4 +30,8 @@ namespace tapegrad {
 // std::invalid_argument on text that is not such a state (the generator is then unchanged).
 std::string get_rng_state();
 void set_rng_state(const std::string& state);
+// Any such engine's state in the same text form, and back (a DataLoader's shuffle engine is saved so):
+// engine_from_text throws std::invalid_argument starting with `what` on text that is not a state.
+std::string engine_text(const std::mt19937_64& engine);
+std::mt19937_64 engine_from_text(const std::string& text, const std::string& what);
 }  // namespace tapegrad

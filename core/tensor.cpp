@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "autograd.hpp"
 #include "ops.hpp"
@@ -45,6 +48,65 @@ bool is_expandable_to(const Shape& shape, const Shape& desired) {
   return true;
 }
 
+Strides contiguous_strides(const Shape& shape) {
+  Strides s(shape.size());
+  std::int64_t step = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    s[i] = step;
+    step *= std::max<std::int64_t>(shape[i], 1);
+  }
+  return s;
+}
+
+namespace {
+// PyTorch's compute_contiguous: strides of size-1 dimensions are ignored; an empty tensor is contiguous.
+bool strides_are_contiguous(const Shape& shape, const Strides& strides) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return true;
+  std::int64_t expected = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    if (shape[i] == 1) continue;
+    if (strides[i] != expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+}  // namespace
+
+void TensorImpl::set_layout(Shape sizes, Strides strides_, std::int64_t offset) {
+  contiguous = strides_are_contiguous(sizes, strides_);
+  strides = strides_ == contiguous_strides(sizes) ? Strides{} : std::move(strides_);
+  shape = std::move(sizes);
+  storage_offset = offset;
+}
+void TensorImpl::set_contiguous_layout(Shape sizes) {
+  shape = std::move(sizes);
+  strides.clear();
+  storage_offset = 0;
+  contiguous = true;
+}
+void TensorImpl::copy_layout(const TensorImpl& other) {
+  shape = other.shape;
+  strides = other.strides;
+  storage_offset = other.storage_offset;
+  contiguous = other.contiguous;
+  dtype = other.dtype;
+}
+
+namespace {
+// libtorch's warning, on stderr, once per call site (the return address into the caller of grad()),
+// as Python shows a warning once per line: a loop reading it stays readable.
+void warn_grad_of_non_leaf(const void* call_site) {
+  static std::mutex mutex;
+  static std::unordered_set<const void*> warned;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (!warned.insert(call_site).second) return;
+  std::cerr << "Warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+               "attribute won't be populated during backward(). If you indeed want the .grad field to be populated "
+               "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+               "by mistake, make sure you access the leaf Tensor instead.\n";
+}
+}  // namespace
+
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
@@ -65,14 +127,75 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
 }
 
 TensorImpl& Tensor::checked() const {
-  if (!impl_) throw std::invalid_argument("operation on an undefined tensor");
+  if (!impl_) throw std::invalid_argument("operation on an undefined tensor: " + why_undefined());
   return *impl_;
+}
+std::string Tensor::why_undefined() const {
+  if (impl_) return "";
+  switch (why_) {
+    case Why::kMovedFrom:
+      return "it was moved from (std::move), and its value lives on in the handle it was moved to; a module "
+             "moved into a container or another module leaves its parameters so: use the moved-to module";
+    case Why::kGradNotRequired:
+      return "it is the .grad() of a tensor that does not require grad, which backward never computes; call "
+             "requires_grad_() on that tensor before the forward pass";
+    case Why::kGradNotReached:
+      return "it is the .grad() of a tensor no backward pass has reached: backward() has not run since the "
+             "tensor was made or since zero_grad() reset its gradient, or the loss does not depend on it";
+    case Why::kGradOfNonLeaf:
+      return "it is the .grad() of a non-leaf tensor (an op's result), which backward does not keep; call "
+             "retain_grad() on it before backward(), or read the .grad() of the leaf you meant";
+    case Why::kNeverSet: break;
+  }
+  return "it holds no tensor (a default-constructed Tensor, or an optional one that was not given)";
 }
 const Shape& Tensor::shape() const { return checked().shape; }
 std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_dim(d, dim())]; }
 std::int64_t Tensor::numel() const { return shape_numel(shape()); }
 Dtype Tensor::dtype() const { return checked().dtype; }
-void* Tensor::raw_data() const { return checked().storage->data; }
+Strides Tensor::strides() const { return checked().actual_strides(); }
+std::int64_t Tensor::stride(std::int64_t d) const {
+  d = wrap_dim(d, dim());
+  return impl_->strides.empty() ? contiguous_strides(impl_->shape)[static_cast<std::size_t>(d)]
+                                : impl_->strides[static_cast<std::size_t>(d)];
+}
+std::int64_t Tensor::storage_offset() const { return checked().storage_offset; }
+bool Tensor::is_contiguous() const { return checked().contiguous; }
+bool Tensor::is_non_overlapping_and_dense() const {
+  if (is_contiguous()) return true;
+  // Sorted by stride, each dimension must step over exactly the elements of the faster ones.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < impl_->shape.size(); ++i)
+    if (impl_->shape[i] != 1) order.push_back(i);
+  const Strides& st = impl_->strides;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return st[a] < st[b]; });
+  std::int64_t expected = 1;
+  for (std::size_t i : order) {
+    if (st[i] != expected) return false;
+    expected *= impl_->shape[i];
+  }
+  return true;
+}
+void* Tensor::data_ptr() const {
+  const TensorImpl& t = checked();
+  return static_cast<std::byte*>(t.storage->data) + t.storage_offset * static_cast<std::int64_t>(element_size(t.dtype));
+}
+template <class T> T* Tensor::data_ptr() const {
+  if (dtype() != dtype_of<T>)
+    throw std::invalid_argument(std::string("data_ptr<") + dtype_name(dtype_of<T>) + ">() called on a " +
+                                dtype_name(dtype()) + " tensor");
+  return static_cast<T*>(data_ptr());
+}
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
+
+void* Tensor::raw_data() const {
+  if (!checked().contiguous)
+    throw std::logic_error("raw element access to a non-contiguous tensor of shape " + shape_str(impl_->shape) +
+                           " and strides " + shape_str(impl_->strides) + ": call contiguous() first");
+  return data_ptr();
+}
 
 template <class T> T* Tensor::data() {
   if (dtype() != dtype_of<T>)
@@ -92,7 +215,7 @@ template <class T> T Tensor::item() const {
   if (numel() != 1)
     throw std::invalid_argument("a Tensor with " + std::to_string(numel()) +
                                 " elements cannot be converted to Scalar");
-  return dispatch(dtype(), [&](auto tag) { return static_cast<T>(*static_cast<const decltype(tag)*>(raw_data())); });
+  return dispatch(dtype(), [&](auto tag) { return static_cast<T>(*static_cast<const decltype(tag)*>(data_ptr())); });
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
@@ -102,8 +225,7 @@ double Tensor::item() const { return item<double>(); }
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = checked().storage;
-  impl->shape = impl_->shape;
-  impl->dtype = impl_->dtype;
+  impl->copy_layout(*impl_);
   return Tensor(std::move(impl));
 }
 
@@ -120,7 +242,15 @@ Tensor& Tensor::requires_grad_(bool r) {
   return *this;
 }
 bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
-Tensor Tensor::grad() const { return Tensor(checked().grad); }
+Tensor Tensor::grad() const {
+  const TensorImpl& self = checked();
+  if (self.grad) return Tensor(self.grad);
+  if (self.grad_fn && !self.retains_grad) {
+    warn_grad_of_non_leaf(__builtin_return_address(0));
+    return Tensor(Why::kGradOfNonLeaf);
+  }
+  return Tensor(self.requires_grad ? Why::kGradNotReached : Why::kGradNotRequired);
+}
 void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
     throw std::invalid_argument("assigned grad has shape " + shape_str(g.shape()) + " and dtype " +
@@ -132,8 +262,7 @@ void Tensor::set_data(const Tensor& other) {
   if (!is_leaf()) throw std::runtime_error("set_data: only leaf tensors can have their data replaced");
   if (requires_grad()) check_floating(other.dtype(), "set_data");
   checked().storage = other.impl()->storage;
-  impl_->shape = other.shape();
-  impl_->dtype = other.dtype();
+  impl_->copy_layout(*other.impl());
 }
 void Tensor::zero_grad() {
   if (checked().grad) Tensor(impl_->grad).zero_();
@@ -147,7 +276,18 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
   autograd::backward(*this, gradient, retain_graph, create_graph);
 }
 void Tensor::bump_version() const { ++checked().storage->version; }
-void Tensor::begin_inplace(const char* op) const {
+void Tensor::begin_inplace(const char* op, bool allow_overlap) const {
+  for (std::size_t i = 0; i < checked().strides.size() && !allow_overlap; ++i)
+    if (impl_->strides[i] == 0 && impl_->shape[i] > 1)
+      throw std::invalid_argument(std::string(op) +
+                                  ": unsupported operation: more than one element of the written-to tensor refers to a "
+                                  "single memory location. Please clone() the tensor before performing the operation.");
+  if (GradMode::is_enabled() && requires_grad() && impl_->multi_output_view_of)
+    throw std::runtime_error("Output " + std::to_string(impl_->output_nr) + " of " +
+                             autograd::backward_name(impl_->multi_output_view_of) +
+                             " is a view and is being modified inplace. This view is the output of a function that "
+                             "returns multiple views. Such functions do not allow the output views to be modified "
+                             "inplace. You should replace the inplace operation by an out-of-place one.");
   if (GradMode::is_enabled() && requires_grad()) {
     if (is_leaf())
       throw std::runtime_error(std::string(op) +
@@ -160,35 +300,6 @@ void Tensor::begin_inplace(const char* op) const {
   bump_version();
 }
 std::uint64_t Tensor::version() const { return checked().storage->version; }
-
-Tensor& Tensor::fill_(const Scalar& value) {
-  begin_inplace("fill_");
-  dispatch(dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* p = data<T>();
-    const T v = value.to<T>();
-    for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
-  });
-  return *this;
-}
-
-Tensor& Tensor::copy_(const Tensor& src) {
-  if (src.shape() != shape())
-    throw std::invalid_argument("copy_: source shape " + shape_str(src.shape()) + " does not match destination " +
-                                shape_str(shape()));
-  begin_inplace("copy_");
-  dispatch(dtype(), [&](auto dst_tag) {
-    using D = decltype(dst_tag);
-    D* d = data<D>();
-    dispatch(src.dtype(), [&](auto src_tag) {
-      using S = decltype(src_tag);
-      const S* s = src.data<S>();
-      for (std::int64_t i = 0, n = numel(); i < n; ++i) d[i] = static_cast<D>(s[i]);
-    });
-  });
-  return *this;
-}
-
 
 // ---- factories ----
 Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
@@ -290,7 +401,8 @@ Tensor tensor(const NestedValues& values, TensorOptions options) {
   return from_values(values.values(), values.shape(), options);
 }
 
-template <class T> std::vector<T> to_vector(const Tensor& t) {
+template <class T> std::vector<T> to_vector(const Tensor& t0) {
+  const Tensor t = t0.detach().contiguous();  // row-major order whatever the layout
   std::vector<T> out(static_cast<std::size_t>(t.numel()));
   dispatch(t.dtype(), [&](auto tag) {
     using S = decltype(tag);

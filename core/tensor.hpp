@@ -1,4 +1,5 @@
-// Tensor: a cheap, shared handle to contiguous row-major storage plus shape, dtype and autograd state.
+// Tensor: a cheap, shared handle to a view of storage (sizes, strides and a storage offset, in elements,
+// as PyTorch's TensorImpl) plus dtype and autograd state. Views share their base's storage and its version.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,7 @@
 namespace tapegrad {
 
 using Shape = std::vector<std::int64_t>;
+using Strides = std::vector<std::int64_t>;  // in elements, one per dimension
 
 std::string shape_str(const Shape& shape);  // "[2, 3]"
 std::int64_t shape_numel(const Shape& shape);
@@ -46,15 +48,34 @@ namespace autograd { struct Node; struct LeafHooks; class HookHandle; }
 namespace indexing { class TensorIndex; }
 class Tensor;
 
+// Row-major strides of a contiguous `shape`, with PyTorch's rule for size-1 and size-0 dimensions
+// (a dimension's stride is the product of the later sizes, each counted as at least 1).
+Strides contiguous_strides(const Shape& shape);
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
+  // Empty when the strides are contiguous_strides(shape) (the common case, no allocation); else one
+  // per dimension. Always set through set_layout, which keeps `contiguous` true to the strides.
+  Strides strides;
+  std::int64_t storage_offset = 0;
+  bool contiguous = true;  // PyTorch's is_contiguous(): element i of the row-major order at offset i
   Dtype dtype = kFloat32;
   bool requires_grad = false;
   bool retains_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<autograd::Node> grad_fn;  // the tape entry that produced this tensor; null for leaves
   std::shared_ptr<autograd::LeafHooks> hooks;  // a leaf's hooks (a non-leaf's live on its grad_fn)
+  std::uint32_t output_nr = 0;  // which output of grad_fn this tensor is (multi-output entries)
+  // Set on the outputs of unbind/split/chunk: one entry made them all, so an in-place write to one of
+  // them cannot be recorded (PyTorch's CreationMeta::MULTI_OUTPUT_NODE); names the op for the message.
+  const char* multi_output_view_of = nullptr;
+
+  void set_layout(Shape sizes, Strides strides_, std::int64_t offset);
+  void set_contiguous_layout(Shape sizes);  // row-major, offset 0
+  // Copies shape, strides, offset and dtype from another impl (same storage or not).
+  void copy_layout(const TensorImpl& other);
+  Strides actual_strides() const { return strides.empty() ? contiguous_strides(shape) : strides; }
 };
 
 // zeros({2}, kFloat64), zeros({2}, TensorOptions(kFloat64).requires_grad(true)), or libtorch's
@@ -77,12 +98,24 @@ inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requi
 
 class Tensor {
  public:
-  Tensor() = default;  // undefined tensor (like an empty torch::Tensor)
-  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor() noexcept : why_(Why::kNeverSet) {}  // undefined tensor (like an empty torch::Tensor)
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)), why_(Why::kNeverSet) {}
+  Tensor(const Tensor&) = default;
+  Tensor& operator=(const Tensor&) = default;
+  // A moved-from handle is undefined and says so when used (a module used after std::move).
+  Tensor(Tensor&& other) noexcept : impl_(std::move(other.impl_)), why_(other.why_) { other.why_ = Why::kMovedFrom; }
+  Tensor& operator=(Tensor&& other) noexcept {
+    impl_ = std::move(other.impl_);
+    why_ = other.why_;
+    if (&other != this) other.why_ = Why::kMovedFrom;
+    return *this;
+  }
   // Uninitialised storage of the given shape.
   static Tensor empty(const Shape& shape, TensorOptions options = {});
 
   bool defined() const { return impl_ != nullptr; }
+  // Why an undefined tensor is undefined, as the end of an error message ("" when defined).
+  std::string why_undefined() const;
   const Shape& shape() const;
   const Shape& sizes() const { return shape(); }
   std::int64_t size(std::int64_t dim) const;
@@ -91,10 +124,28 @@ class Tensor {
   Dtype dtype() const;
   bool is_floating_point() const { return tapegrad::is_floating_point(dtype()); }
 
-  // Raw element access; T must match dtype() (checked).
+  // Layout, as libtorch: strides in elements; is_contiguous() is PyTorch's rule (size-1 dims' strides
+  // do not matter). contiguous() returns *this when it already is, else a row-major copy (recorded).
+  Strides strides() const;
+  std::int64_t stride(std::int64_t dim) const;
+  std::int64_t storage_offset() const;
+  bool is_contiguous() const;
+  Tensor contiguous() const;
+  // For code that reads data<T>(): *this when contiguous, else a row-major copy of the values that is
+  // not recorded on the tape (libtorch's expect_contiguous; the op records the original tensor).
+  Tensor expect_contiguous() const { return is_contiguous() ? *this : detach().contiguous(); }
+  // Whether the elements cover their storage span exactly once, in some order (PyTorch's
+  // is_non_overlapping_and_dense): such a tensor is read as a flat range of its span.
+  bool is_non_overlapping_and_dense() const;
+
+  // Raw element access for contiguous tensors (kernels): T must match dtype() and the tensor must be
+  // contiguous (both checked; call contiguous() first). Points at the first element.
   template <class T> T* data();
   template <class T> const T* data() const;
   void* raw_data() const;
+  // libtorch's data_ptr: the first element's address whatever the strides (stride-aware code only).
+  template <class T> T* data_ptr() const;
+  void* data_ptr() const;
 
   // The single value of a one-element tensor.
   double item() const;
@@ -103,13 +154,14 @@ class Tensor {
   Tensor to(Dtype dtype) const;  // differentiable between float types; same dtype returns *this
   Tensor clone() const;          // differentiable deep copy
   Tensor detach() const;         // shares storage, no autograd history
-  Tensor contiguous() const { return *this; }  // tensors are always contiguous
 
   // Autograd.
   bool requires_grad() const;
   Tensor& requires_grad_(bool requires_grad = true);
   bool is_leaf() const;
-  Tensor grad() const;                 // undefined until a backward pass reaches this tensor
+  // Undefined until a backward pass reaches this tensor, and for a non-leaf without retain_grad(),
+  // which warns on stderr as libtorch (once per call site). Using the undefined grad says which.
+  Tensor grad() const;
   void set_grad(const Tensor& grad);
   // Replaces this tensor's values, shape and dtype with other's (sharing its storage), keeping
   // the handle and its requires_grad: PyTorch's `t.data = other`. Not recorded on the tape.
@@ -132,7 +184,9 @@ class Tensor {
   // Every in-place op starts here: rejects the write when autograd tracks this tensor (grad mode on
   // and requires_grad: in-place ops are not recorded, so the gradient would silently be wrong), then
   // bumps the version.
-  void begin_inplace(const char* op) const;
+  // Also refuses a tensor whose elements overlap (an expanded one: stride 0), unless the op writes one
+  // value everywhere (fill_, as PyTorch).
+  void begin_inplace(const char* op, bool allow_overlap = false) const;
   std::uint64_t version() const;
 
   // The ops of ops.hpp as members, for PyTorch-like chaining (core/tensor_methods.cpp).
@@ -141,6 +195,24 @@ class Tensor {
   Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
   Tensor t() const;
   Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  // Views (core/ops/view.cpp): the same storage through new sizes and strides.
+  Tensor permute(const std::vector<std::int64_t>& dims) const;
+  Tensor movedim(std::int64_t source, std::int64_t destination) const;
+  Tensor unsqueeze(std::int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(std::int64_t dim) const;
+  Tensor unflatten(std::int64_t dim, const Shape& sizes) const;
+  Tensor expand(const Shape& size) const;
+  Tensor expand_as(const Tensor& other) const;
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor select(std::int64_t dim, std::int64_t index) const;
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
+  Tensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
+  Tensor unfold(std::int64_t dim, std::int64_t size, std::int64_t step) const;
+  Tensor as_strided(const Shape& size, const Strides& stride, std::optional<std::int64_t> storage_offset = std::nullopt) const;
+  std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
   Tensor sum() const;
   Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
   Tensor sum_to_size(const Shape& size) const;
@@ -167,8 +239,12 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  // What why_undefined() tells: one byte beside the handle, set where an undefined tensor is made.
+  enum class Why : std::uint8_t { kNeverSet, kMovedFrom, kGradNotRequired, kGradNotReached, kGradOfNonLeaf };
+  explicit Tensor(Why why) : why_(why) {}
   TensorImpl& checked() const;
   std::shared_ptr<TensorImpl> impl_;
+  Why why_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
@@ -232,6 +308,9 @@ extern template std::int64_t* Tensor::data<std::int64_t>();
 extern template const float* Tensor::data<float>() const;
 extern template const double* Tensor::data<double>() const;
 extern template const std::int64_t* Tensor::data<std::int64_t>() const;
+extern template float* Tensor::data_ptr<float>() const;
+extern template double* Tensor::data_ptr<double>() const;
+extern template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
 extern template float Tensor::item<float>() const;
 extern template double Tensor::item<double>() const;
 extern template std::int64_t Tensor::item<std::int64_t>() const;

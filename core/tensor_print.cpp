@@ -34,7 +34,7 @@ std::string pad_left(std::string s, std::size_t width) {
 class Printer {
  public:
   explicit Printer(const Tensor& t) : t_(t), floating_(t.is_floating_point()), summarize_(t.numel() > kThreshold) {
-    strides_ = detail::contiguous_strides(t.shape());
+    strides_ = t.strides();  // the tensor's own: a view prints its elements, not its storage
     choose_format();
   }
 
@@ -42,7 +42,7 @@ class Printer {
 
  private:
   double value(std::int64_t flat) const {
-    return t_.dtype() == kFloat64 ? t_.data<double>()[flat] : static_cast<double>(t_.data<float>()[flat]);
+    return t_.dtype() == kFloat64 ? t_.data_ptr<double>()[flat] : static_cast<double>(t_.data_ptr<float>()[flat]);
   }
 
   // Indices shown along dim d: all of them, or the first and last kEdgeItems when summarising.
@@ -66,7 +66,7 @@ class Printer {
     std::vector<std::int64_t> offsets;
     collect_shown(0, 0, offsets);
     if (!floating_) {
-      for (auto o : offsets) width_ = std::max(width_, std::to_string(t_.data<std::int64_t>()[o]).size());
+      for (auto o : offsets) width_ = std::max(width_, std::to_string(t_.data_ptr<std::int64_t>()[o]).size());
       return;
     }
     std::vector<double> finite;
@@ -89,7 +89,7 @@ class Printer {
   }
 
   std::string format(std::int64_t flat) const {
-    if (!floating_) return pad_left(std::to_string(t_.data<std::int64_t>()[flat]), width_);
+    if (!floating_) return pad_left(std::to_string(t_.data_ptr<std::int64_t>()[flat]), width_);
     const double v = value(flat);
     std::string s;
     if (std::isnan(v)) s = "nan";  // never "-nan"

@@ -23,4 +23,11 @@ int get_num_threads() {
   return configured > 0 ? configured : omp_get_max_threads();
 }
 
+detail::FixedThreadCount::FixedThreadCount() : was_dynamic_(omp_get_dynamic() != 0) {
+  if (was_dynamic_) omp_set_dynamic(0);
+}
+detail::FixedThreadCount::~FixedThreadCount() {
+  if (was_dynamic_) omp_set_dynamic(1);
+}
+
 }  // namespace tapegrad

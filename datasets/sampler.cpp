@@ -6,6 +6,7 @@
 #include <string>
 
 #include "shuffle.hpp"
+#include "state_reader.hpp"
 
 namespace tapegrad::datasets {
 
@@ -23,6 +24,36 @@ DistributedSampler::DistributedSampler(std::int64_t dataset_size, std::int64_t n
                      ? (dataset_size - num_replicas + num_replicas - 1) / num_replicas  // ceil((N - R) / R)
                      : (dataset_size + num_replicas - 1) / num_replicas;
   if (num_samples_ < 0) num_samples_ = 0;
+}
+
+void Sampler::load_state_dict(const StateDict& dict) {
+  detail::StateReader reader(dict, "Sampler");
+  reader.check_nothing_left();  // this sampler has no state: anything is another sampler's
+}
+
+StateDict DistributedSampler::state_dict() const {
+  StateDict d;
+  d.values["sampler"] = "DistributedSampler";
+  d.values["epoch"] = std::to_string(epoch_);
+  d.values["dataset_size"] = std::to_string(dataset_size_);
+  d.values["num_replicas"] = std::to_string(num_replicas_);
+  d.values["shuffle"] = detail::bool_text(options_.shuffle());
+  d.values["seed"] = std::to_string(options_.seed());
+  d.values["drop_last"] = detail::bool_text(options_.drop_last());
+  return d;
+}
+
+void DistributedSampler::load_state_dict(const StateDict& dict) {
+  detail::StateReader reader(dict, "DistributedSampler");
+  reader.expect("sampler", "DistributedSampler");
+  reader.expect("dataset_size", std::to_string(dataset_size_));
+  reader.expect("num_replicas", std::to_string(num_replicas_));
+  reader.expect("shuffle", detail::bool_text(options_.shuffle()));
+  reader.expect("seed", std::to_string(options_.seed()));
+  reader.expect("drop_last", detail::bool_text(options_.drop_last()));
+  const std::int64_t epoch = reader.integer("epoch");
+  reader.check_nothing_left();
+  epoch_ = epoch;
 }
 
 std::vector<std::int64_t> DistributedSampler::epoch_indices() const {

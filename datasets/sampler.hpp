@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/arg.hpp"
+#include "../core/state_dict.hpp"
 
 namespace tapegrad::datasets {
 
@@ -14,6 +15,11 @@ class Sampler {
   virtual ~Sampler() = default;
   virtual std::vector<std::int64_t> epoch_indices() const = 0;  // the current epoch's example order
   virtual std::int64_t size() const = 0;                        // how many indices an epoch yields
+  // What decides the order besides the constructor's arguments, for a DataLoader's state_dict (so a
+  // training checkpoint resumes the same order). A sampler without such state keeps the defaults:
+  // an empty state, and a load that refuses any other (std::runtime_error).
+  virtual StateDict state_dict() const { return {}; }
+  virtual void load_state_dict(const StateDict& dict);
 };
 
 struct DistributedSamplerOptions {
@@ -36,6 +42,11 @@ class DistributedSampler final : public Sampler {
   std::int64_t epoch() const { return epoch_; }
   std::vector<std::int64_t> epoch_indices() const override;
   std::int64_t size() const override { return num_samples_; }
+  // The epoch, and the configuration the order depends on (dataset_size, num_replicas, shuffle, seed,
+  // drop_last), which a load checks: another one is refused, naming it. The rank is not part of it:
+  // one rank's checkpoint restores every rank's sampler.
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& dict) override;
 
  private:
   std::int64_t dataset_size_, num_replicas_, rank_;

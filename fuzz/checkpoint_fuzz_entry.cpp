@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "../core/io/safetensors.hpp"
 #include "../nn/checkpoint.hpp"
 
 namespace tapegrad::fuzz {
@@ -49,8 +51,30 @@ std::vector<ParamState> state_of(const nn::Module& module) {
   return out;
 }
 
+// Whether the elements of `p` are those at `stored` (of dtype `file`), converted as copy_ converts:
+// the same bits when the dtypes agree. A floating value an integer parameter cannot hold must have
+// been refused, so it never counts as held.
+bool holds_converted(const Tensor& p, Dtype file, const std::uint8_t* stored) {
+  return dispatch(p.dtype(), [&](auto param_tag) {
+    using P = decltype(param_tag);
+    return dispatch(file, [&](auto file_tag) {
+      using S = decltype(file_tag);
+      for (std::int64_t i = 0, n = p.numel(); i < n; ++i) {
+        S v;
+        std::memcpy(&v, stored + i * static_cast<std::int64_t>(sizeof(S)), sizeof(S));
+        if constexpr (std::is_integral_v<P> && !std::is_integral_v<S>)
+          if (!(v >= S(-0x1p63) && v < S(0x1p63))) return false;
+        const P expected = static_cast<P>(v);
+        if (std::memcmp(&expected, p.data<P>() + i, sizeof(P)) != 0) return false;
+      }
+      return true;
+    });
+  });
+}
+
 // An accepted file: read its layout independently (length field, JSON header) and check each
-// parameter holds exactly its data_offsets bytes, and that the file holds nothing else.
+// parameter holds exactly its data_offsets bytes (converted to its dtype), and that the file holds
+// nothing else.
 void check_loaded(const nn::Module& module, const std::vector<ParamState>& before, std::span<const std::uint8_t> file) {
   require(file.size() >= 8, "an accepted file has the 8-byte length field");
   std::uint64_t n = 0;
@@ -67,9 +91,11 @@ void check_loaded(const nn::Module& module, const std::vector<ParamState>& befor
     require(header.contains(name), name + " is in the accepted header");
     const auto begin = header[name]["data_offsets"][0].get<std::uint64_t>();
     const auto end = header[name]["data_offsets"][1].get<std::uint64_t>();
-    const std::size_t size = static_cast<std::size_t>(p.numel()) * element_size(p.dtype());
+    const auto file_dtype = io::parse_safetensors_dtype(header[name]["dtype"].get<std::string>());
+    require(file_dtype.has_value(), name + " has a dtype tapegrad has");
+    const std::size_t size = static_cast<std::size_t>(p.numel()) * element_size(*file_dtype);
     require(begin <= end && end <= data.size() && end - begin == size, name + " has in-range offsets of its size");
-    require(size == 0 || std::memcmp(p.raw_data(), data.data() + begin, size) == 0, name + " holds its bytes");
+    require(size == 0 || holds_converted(p, *file_dtype, data.data() + begin), name + " holds its bytes");
     covered += size;
   }
   require(covered == data.size(), "the parameters use every data byte");

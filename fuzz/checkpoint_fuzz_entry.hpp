@@ -17,7 +17,8 @@ std::unique_ptr<nn::Module> make_checkpoint_fuzz_module();
 
 // The bytes as a whole checkpoint file, loaded with load_from_memory into a fresh
 // make_checkpoint_fuzz_module(). Returns true when they load (then every parameter must hold exactly
-// the bytes the header points it to, with its dtype and shape unchanged), false when they are rejected
+// the bytes the header points it to, converted to its dtype as copy_ converts, with its dtype and
+// shape unchanged), false when they are rejected
 // with std::runtime_error / std::invalid_argument / std::out_of_range (then every parameter must be
 // bitwise unchanged, its version counter too). A broken invariant escapes as std::logic_error; any
 // other exception (std::bad_alloc, a JSON library error) escapes too: for the fuzzer both are

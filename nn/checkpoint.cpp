@@ -3,6 +3,7 @@
 #include "checkpoint.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -52,17 +53,38 @@ void check_names(const SafetensorsReader& reader, const std::map<std::string, Te
   throw reader.error(problem);
 }
 
-// dtype and shape as the parameter's, then the offsets as the format wants them.
+// A dtype tapegrad has (any: the load converts it, as copy_), the parameter's shape, then the offsets
+// as the format wants them.
 void check_entry(const SafetensorsReader& reader, const SafetensorsEntry& e, const Tensor& param) {
   const std::string where = "tensor '" + io::shown(e.name) + "'";
-  if (reader.dtype(e) != param.dtype())
-    throw reader.error(where + " has dtype " + e.dtype + " but the module's parameter is " + dtype_name(param.dtype()) +
-                       " (" + io::safetensors_dtype(param.dtype()) + ")");
+  reader.dtype(e);  // refuses a dtype tapegrad does not have
   const std::vector<std::uint64_t> expected(param.shape().begin(), param.shape().end());
   if (e.shape != expected)
     throw reader.error(where + " has shape " + io::shape_text(e.shape) + " but the module's parameter has shape " +
                        shape_str(param.shape()));
   reader.check_span(e);
+}
+
+// The file's values in the parameter's dtype, converted as copy_ (and load_state_dict) convert: a
+// float32 checkpoint loads into a float64 model. A floating value an int64 tensor cannot hold (NaN,
+// an infinity, beyond 2^63) is refused: its cast would be undefined.
+Tensor in_dtype_of(const SafetensorsReader& reader, const std::string& name, const Tensor& values, const Tensor& param) {
+  if (values.dtype() == param.dtype()) return values;
+  if (values.is_floating_point() && !param.is_floating_point()) {
+    const Tensor exact = values.to(kFloat64);
+    const double* v = exact.data<double>();
+    for (std::int64_t i = 0, n = exact.numel(); i < n; ++i) {
+      try {
+        Scalar(v[i]).to<std::int64_t>();
+      } catch (const std::invalid_argument&) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", v[i]);
+        throw reader.error("tensor '" + io::shown(name) + "' holds " + text + ", which the module's " +
+                           dtype_name(param.dtype()) + " tensor cannot hold");
+      }
+    }
+  }
+  return values.to(param.dtype());
 }
 
 void load_from(SafetensorsReader& reader, nn::Module& module) {
@@ -71,9 +93,10 @@ void load_from(SafetensorsReader& reader, nn::Module& module) {
   check_names(reader, params);
   for (const auto& e : reader.entries()) check_entry(reader, e, params.at(e.name));
 
-  // Read everything before touching the module, so a read error leaves it as it was.
-  const io::NamedTensors loaded = reader.read_tensors();
+  // Read and convert everything before touching the module, so an error leaves it as it was.
   NoGradGuard no_grad;  // a load replaces values; it is no differentiable op
+  io::NamedTensors loaded = reader.read_tensors();
+  for (auto& [name, values] : loaded) values = in_dtype_of(reader, name, values, params.at(name));
   for (const auto& [name, values] : loaded) params.at(name).copy_(values);  // bumps each parameter's version
 }
 

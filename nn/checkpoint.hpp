@@ -1,7 +1,7 @@
-// Saving and loading a module's parameters in the safetensors format, so the weights also open in
-// Python (safetensors.torch.load_file gives a state_dict with the same names and shapes):
+// Saving and loading a module's parameters and buffers in the safetensors format, so the weights also
+// open in Python (safetensors.torch.load_file gives a state_dict with the same names and shapes):
 //   8-byte little-endian header length N | N bytes of JSON | raw little-endian tensor data
-// The JSON maps each named_parameters() name ("0.weight") to {"dtype": "F32"|"F64"|"I64",
+// The JSON maps each state_dict() name ("0.weight", "1.running_mean") to {"dtype": "F32"|"F64"|"I64",
 // "shape": [...], "data_offsets": [begin, end]} (offsets into the data, tensors packed without
 // gaps), plus "__metadata__": {"format": "pt"}. The format is core/io/safetensors.hpp; this is its
 // binding to modules.
@@ -15,15 +15,19 @@
 
 namespace tapegrad {
 
-// Writes every defined parameter of `module` to `path` atomically: a temporary file in the same
+// Writes every defined tensor of `module.state_dict()` (its parameters and buffers, as PyTorch's
+// torch.save(model.state_dict())) to `path` atomically: a temporary file in the same
 // directory is written, flushed to disk and renamed over `path`. On any failure the temporary file
 // is removed, `path` keeps its previous content, and std::runtime_error names the file and the cause.
 void save(const nn::Module& module, const std::string& path);
 
-// Reads `path` into `module`'s parameters. Names, dtypes and shapes must match the module exactly
+// Reads `path` into `module`'s parameters and buffers. Names and shapes must match the module exactly
 // (missing and unexpected names are listed), and the header must describe the data exactly (offsets
-// in range, consistent with dtype and shape, no overlaps or gaps). Everything is validated and read
-// into temporaries before any parameter is written, so a failed load leaves `module` untouched.
+// in range, consistent with dtype and shape, no overlaps or gaps). A tensor stored in another dtype is
+// converted to the module's, as copy_ and load_state_dict convert (a float32 checkpoint loads into a
+// float64 model); a floating value an int64 buffer cannot hold (NaN, infinite, beyond 2^63) is an
+// error. Everything is validated, read and converted into temporaries before any tensor is written,
+// so a failed load leaves `module` untouched.
 // Errors are std::runtime_error naming the file and the problem.
 void load(nn::Module& module, const std::string& path);
 

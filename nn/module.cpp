@@ -1,6 +1,10 @@
 #include "module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <stdexcept>
+#include <typeinfo>
 
 #include "../core/autograd.hpp"
 
@@ -93,6 +97,14 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   for (const auto& [n, m] : children_)
     if (n == name) throw std::invalid_argument("submodule \"" + name + "\" is already registered");
   children_.emplace_back(std::move(name), std::move(module));
+}
+
+std::string Module::name() const {
+  const char* mangled = typeid(*this).name();
+  int status = 0;
+  const std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                                         std::free);
+  return status == 0 && demangled ? demangled.get() : mangled;
 }
 
 std::ostream& operator<<(std::ostream& os, const Module& module) {

@@ -75,8 +75,11 @@ class Module {
   // (the fresh module is built by its constructor, then the state is copied in by name).
   virtual std::shared_ptr<Module> clone() const;
 
-  // Short name used when printing ("Linear(in_features=784, out_features=512, bias=true)").
-  virtual std::string repr() const { return "Module"; }
+  // The class's name, demangled, as libtorch's Module::name(): "Net", "app::Classifier".
+  std::string name() const;
+  // Short name used when printing ("Linear(in_features=784, out_features=512, bias=true)"); by
+  // default name(), so a user's module prints as its class.
+  virtual std::string repr() const { return name(); }
 
  protected:
   // Registers a parameter (marked requires_grad) and returns its handle (by value: a handle, and

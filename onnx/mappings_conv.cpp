@@ -114,7 +114,7 @@ std::string emit_reshape(Graph& g, const M& m, const std::string& prefix, const 
 
 std::vector<Mapping> conv_mappings() {
   // The ops each forward records, so an unmapped module's message lists only ops nothing maps.
-  const std::vector<std::string> batch_norm_ops{"sub", "add", "mul", "div", "sqrt", "reshape", "broadcast_to"};
+  const std::vector<std::string> batch_norm_ops{"sub", "add", "mul", "div", "sqrt", "view", "expand"};
   return {
       entry<nn::Conv2d>("Conv2d", {"conv2d", "pad"}, emit_conv),
       entry<nn::MaxPool2d>("MaxPool2d", {"max_pool2d"}, emit_max_pool),
@@ -123,8 +123,8 @@ std::vector<Mapping> conv_mappings() {
       entry<nn::BatchNormBase>("BatchNorm1d/BatchNorm2d", batch_norm_ops, emit_batch_norm),
       identity<nn::Dropout>("Dropout"),
       identity<nn::Dropout2d>("Dropout2d"),
-      entry<nn::Flatten>("Flatten", {"reshape"}, emit_reshape<nn::Flatten>),
-      entry<nn::Unflatten>("Unflatten", {"reshape"}, emit_reshape<nn::Unflatten>),
+      entry<nn::Flatten>("Flatten", {"view"}, emit_reshape<nn::Flatten>),
+      entry<nn::Unflatten>("Unflatten", {"view"}, emit_reshape<nn::Unflatten>),
   };
 }
 

@@ -20,6 +20,7 @@ constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
 // its own copy of body: read through the shared one, every captured constant was a load the stores
 // to the arrays might alias, and GCC left the loop scalar ("no vectype for stmt ... .__sign").
 template <class F> inline void for_each_element(std::int64_t n, const F& body) {
+  const tapegrad::detail::FixedThreadCount fixed;
 #pragma omp parallel if (n >= kParallelMinElements) num_threads(get_num_threads())
   {
     const F local = body;

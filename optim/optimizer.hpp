@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/state_dict.hpp"
 #include "../core/tensor.hpp"
 
 namespace tapegrad::optim {
@@ -101,11 +102,9 @@ struct OptimizerParamState {
   std::vector<Tensor> tensors;
 };
 
-// Non-tensor state as text (numbers in their shortest exact form), next to the tensors.
-struct StateDict {
-  std::vector<std::pair<std::string, Tensor>> tensors;
-  std::map<std::string, std::string> values;
-};
+// Non-tensor state as text (numbers in their shortest exact form), next to the tensors: the form
+// datasets/ shares (core/state_dict.hpp), still optim::StateDict.
+using tapegrad::StateDict;
 
 // The element-wise view of one parameter's update, handed to an optimizer's kernel.
 template <class T> struct UpdateArgs {

@@ -20,6 +20,7 @@ template <class T> struct Scalars {
 // argument, so the loop body has no branches and the compiler vectorises it.
 template <class T, bool kDecay, Momentum kMomentum, bool kNesterov>
 void sgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n, Scalars<T> s) {
+  const tapegrad::detail::FixedThreadCount fixed;
 #pragma omp parallel for simd schedule(static) if (n >= detail::kParallelMinElements) num_threads(get_num_threads())
   for (std::int64_t i = 0; i < n; ++i) {
     T d = s.sign * g[i];  // multiplying by ±1 is exact: same as PyTorch's negation

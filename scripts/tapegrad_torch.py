@@ -4,6 +4,8 @@
   scripts/tapegrad_torch.py to-torch model.safetensors -o model.pt      # tapegrad checkpoint -> torch.save'd state_dict
   scripts/tapegrad_torch.py from-torch model.pt -o model.safetensors    # PyTorch state_dict -> tapegrad checkpoint
 
+(`cmake --install` puts it in the prefix's bin/ as tapegrad-torch.)
+
 A tapegrad checkpoint is a safetensors file whose names are the module's state_dict names ("0.weight"),
 so a tapegrad nn::Sequential and the same torch.nn.Sequential share them: load the result with
 model.load_state_dict(torch.load("model.pt")) or tapegrad::load(model, "model.safetensors").
@@ -47,10 +49,12 @@ def write_safetensors(path, tensors):
     names = {np.dtype(v): k for k, v in DTYPES.items()}
     header, chunks, offset = OrderedDict(), [], 0
     for name, array in tensors.items():
-        array = np.ascontiguousarray(array)
+        # Not np.ascontiguousarray: it makes a 0-d array (BatchNorm's num_batches_tracked) 1-d, a shape
+        # tapegrad refuses. tobytes() writes C order whatever the array's layout.
+        array = np.asarray(array)
         if array.dtype not in names:
             sys.exit(f"tensor {name} has dtype {array.dtype}; tapegrad checkpoints hold float32, float64 and int64")
-        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes(order="C")
         header[name] = {"dtype": names[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)

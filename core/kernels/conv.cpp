@@ -88,6 +88,7 @@ template <class T, class Body> void for_each_sample(const Conv2dGeometry& g, con
     for (std::int64_t n = 0; n < g.batch; ++n) body(n, col.data(), 0);
     return;
   }
+  const detail::FixedThreadCount fixed;
 #pragma omp parallel num_threads(threads)
   {
     std::vector<T> col(static_cast<std::size_t>(s.col));

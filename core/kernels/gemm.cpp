@@ -142,6 +142,7 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
   // Inside a parallel region (the convolutions run one product per sample and thread) oneDNN runs on
   // the calling thread alone.
   const int threads = omp_in_parallel() || m * n * k < kParallelMinMacs ? 1 : get_num_threads();
+  const detail::FixedThreadCount fixed;  // oneDNN computes only the parts of the threads it gets
   const ThreadLimit limit(threads);
   if (Matmul* matmul = multi_threaded_matmul({trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, threads})) {
     // oneDNN's memory objects take non-const handles; it only reads A and B.

@@ -14,7 +14,7 @@ using autograd::record;
 using autograd::save;
 using autograd::SavedTensor;
 
-// std::invalid_argument "<op>: operation on an undefined tensor" unless t is defined (core/checks.cpp).
+// std::invalid_argument "<op>: operation on an undefined tensor: <why>" unless t is defined (core/checks.cpp).
 void check_defined(const char* op, const Tensor& t);
 
 namespace detail {
@@ -45,24 +45,31 @@ inline Promoted promote(const char* op, const Tensor& a, const Scalar& b, bool f
   return {to_dtype(a, d), Tensor(), d};
 }
 
-// out[i] = f(x[i]). `Floating` restricts the op to float32/float64 (naming `op` in the error).
+// out[i] = f(x[i]), out row-major; x is read through its strides. `Floating` restricts the op to
+// float32/float64 (naming `op` in the error).
 template <bool Floating = true, class F>
 Tensor unary_map(const char* op, const Tensor& x, F f) {
   check_defined(op, x);
   Tensor out = empty(x.shape(), x.dtype());
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
+    const T* px = x.data_ptr<T>();
     T* po = out.data<T>();
-    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+    if (x.is_contiguous()) {
+      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+    } else {
+      for_each_offset<2>(x.shape(), {x.strides(), contiguous_strides(x.shape())},
+                         [&](const auto& o) { po[o[1]] = static_cast<T>(f(px[o[0]])); });
+    }
   };
   if constexpr (Floating) dispatch_floating(x.dtype(), op, run);
   else dispatch(x.dtype(), run);
   return out;
 }
 
-// out = f(a, b) with NumPy broadcasting; same-shape and scalar-b inputs take a flat loop. a and b
-// have one dtype (promote first when they may not).
+// out = f(a, b) with NumPy broadcasting, out row-major; same-shape contiguous and scalar-b inputs take
+// a flat loop, the others are read through their strides (a broadcast or expanded operand is never
+// materialised). a and b have one dtype (promote first when they may not).
 template <bool Floating = true, class F>
 Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
   check_same_dtype(op, a, b);
@@ -70,18 +77,17 @@ Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
   Tensor out = empty(shape, a.dtype());
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    const T* pa = a.data<T>();
-    const T* pb = b.data<T>();
+    const T* pa = a.data_ptr<T>();
+    const T* pb = b.data_ptr<T>();
     T* po = out.data<T>();
-    if (a.shape() == b.shape()) {
+    const bool a_flat = a.shape() == shape && a.is_contiguous();
+    if (a_flat && b.shape() == shape && b.is_contiguous()) {
       for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], pb[i]));
-    } else if (b.numel() == 1) {
+    } else if (a_flat && b.numel() == 1) {
       const T s = pb[0];
       for (std::int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = static_cast<T>(f(pa[i], s));
     } else {
-      for_each_offset<3>(shape,
-                         {broadcast_strides(a.shape(), shape), broadcast_strides(b.shape(), shape),
-                          broadcast_strides(shape, shape)},
+      for_each_offset<3>(shape, {broadcast_strides(a, shape), broadcast_strides(b, shape), contiguous_strides(shape)},
                          [&](const auto& o) { po[o[2]] = static_cast<T>(f(pa[o[0]], pb[o[1]])); });
     }
   };

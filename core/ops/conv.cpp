@@ -55,9 +55,10 @@ kernels::Conv2dGeometry geometry(const Shape& x, const Shape& w, const Conv2dPar
 Tensor channel_sums(const Tensor& g) {
   const std::int64_t n = g.shape()[0], c = g.shape()[1], plane = g.shape()[2] * g.shape()[3];
   Tensor out = empty({c}, g.dtype());
+  const Tensor gc = g.expect_contiguous();
   dispatch_floating(g.dtype(), "conv2d_backward_bias", [&](auto tag) {
     using T = decltype(tag);
-    const T* pg = g.data<T>();
+    const T* pg = gc.data<T>();
     T* po = out.data<T>();
     for (std::int64_t k = 0; k < c; ++k) {
       double acc = 0;
@@ -96,11 +97,14 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
                                   shape_str(bias.shape()));
   }
   Tensor y = empty(output_shape(g), input.dtype());
+  // The convolution kernels read row-major NCHW.
+  const Tensor xc = input.expect_contiguous(), wc = weight.expect_contiguous();
+  const Tensor bc = bias.defined() ? bias.expect_contiguous() : bias;
   dispatch_floating(input.dtype(), "conv2d", [&](auto tag) {
     using T = decltype(tag);
-    kernels::conv2d_forward(g, input.data<T>(), weight.data<T>(), y.data<T>());
+    kernels::conv2d_forward(g, xc.data<T>(), wc.data<T>(), y.data<T>());
     if (bias.defined()) {
-      const T* pb = bias.data<T>();
+      const T* pb = bc.data<T>();
       T* py = y.data<T>();
       const std::int64_t plane = g.out_h * g.out_w;
       for (std::int64_t n = 0; n < g.batch; ++n)
@@ -131,9 +135,10 @@ Tensor conv2d_backward_input(const Tensor& grad_output, const Tensor& weight, co
     throw std::invalid_argument("conv2d_backward_input: expected grad_output of size " + shape_str(output_shape(g)) +
                                 ", but got " + shape_str(grad_output.shape()));
   Tensor dx = empty(input_shape, weight.dtype());
+  const Tensor gc = grad_output.expect_contiguous(), wc = weight.expect_contiguous();
   dispatch_floating(weight.dtype(), "conv2d_backward_input", [&](auto tag) {
     using T = decltype(tag);
-    kernels::conv2d_backward_input(g, grad_output.data<T>(), weight.data<T>(), dx.data<T>());
+    kernels::conv2d_backward_input(g, gc.data<T>(), wc.data<T>(), dx.data<T>());
   });
   if (!autograd::needs_grad({grad_output, weight})) return dx;
   // <G, Bx(gy, w)> = <conv(G, w), gy> = <Bw(G, gy), w>.
@@ -156,9 +161,10 @@ Tensor conv2d_backward_weight(const Tensor& input, const Tensor& grad_output, co
     throw std::invalid_argument("conv2d_backward_weight: expected grad_output of size " + shape_str(output_shape(g)) +
                                 ", but got " + shape_str(grad_output.shape()));
   Tensor dw = empty(weight_shape, input.dtype());
+  const Tensor xc = input.expect_contiguous(), gc = grad_output.expect_contiguous();
   dispatch_floating(input.dtype(), "conv2d_backward_weight", [&](auto tag) {
     using T = decltype(tag);
-    kernels::conv2d_backward_weight(g, input.data<T>(), grad_output.data<T>(), dw.data<T>());
+    kernels::conv2d_backward_weight(g, xc.data<T>(), gc.data<T>(), dw.data<T>());
   });
   if (!autograd::needs_grad({input, grad_output})) return dw;
   // <H, Bw(x, gy)> = <Bx(gy, H), x> = <conv(x, H), gy>.

@@ -112,13 +112,10 @@ namespace {
 template <class F>
 Tensor scalar_op(Op id, const Tensor& x0, const Scalar& s, double slope, F f, bool floating = false) {
   const Tensor x = detail::promote(autograd::op_name(id), x0, s, floating).a;
-  Tensor y = empty(x.shape(), x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
+  Tensor y = dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
-    T* py = y.data<T>();
     const T sv = s.to<T>();
-    for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i], sv);
+    return detail::unary_map<false>(autograd::op_name(id), x, [&](T v) { return f(v, sv); });
   });
   return record(id, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
 }
@@ -219,31 +216,17 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& z) {
   Tensor y = empty(shape, dtype);
   dispatch(dtype, [&, &a = a, &b = b](auto tag) {  // named: clang 14 cannot capture structured bindings
     using T = decltype(tag);
-    const T *pc = c.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
+    const T *pc = c.data_ptr<T>(), *pa = a.data_ptr<T>(), *pb = b.data_ptr<T>();
     T* py = y.data<T>();
     detail::for_each_offset<4>(shape,
-                               {detail::broadcast_strides(c.shape(), shape), detail::broadcast_strides(a.shape(), shape),
-                                detail::broadcast_strides(b.shape(), shape), detail::broadcast_strides(shape, shape)},
+                               {detail::broadcast_strides(c, shape), detail::broadcast_strides(a, shape),
+                                detail::broadcast_strides(b, shape), contiguous_strides(shape)},
                                [&](const auto& o) { py[o[3]] = pc[o[0]] != 0 ? pa[o[1]] : pb[o[2]]; });
   });
   return record(Op::where, {a, b}, y, [sc = save(c), sa = a.shape(), sb = b.shape()](const Tensor& g) {
     const Tensor zero = zeros({}, g.dtype());
     return Grads{sum_to(where(sc.get(), g, zero), sa), sum_to(where(sc.get(), zero, g), sb)};
   });
-}
-
-Tensor clone(const Tensor& x) {
-  Tensor y = empty(x.shape(), x.dtype());
-  y.copy_(x);
-  return record(Op::clone, {x}, y, [](const Tensor& g) { return Grads{g}; });
-}
-
-Tensor to_dtype(const Tensor& x, Dtype dtype) {
-  if (x.dtype() == dtype) return x;
-  Tensor y = empty(x.shape(), dtype);
-  y.copy_(x);
-  if (!is_floating_point(dtype)) return y;  // integer results carry no gradient
-  return record(Op::to, {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
 }
 
 // ---- in place ----
@@ -267,16 +250,14 @@ Tensor& add_(Tensor& self, const Tensor& other, double alpha) {
     dispatch(result, [&](auto result_tag) {
       using T = decltype(self_tag);
       using C = decltype(result_tag);
-      T* ps = self.data<T>();
-      const C* po = o.data<C>();
+      T* ps = self.data_ptr<T>();
+      const C* po = o.data_ptr<C>();
       const C a = static_cast<C>(alpha);
       auto update = [a](T& s, C v) { s = static_cast<T>(static_cast<C>(s) + a * v); };
-      if (self.shape() == other.shape()) {
+      if (self.shape() == o.shape() && self.is_contiguous() && o.is_contiguous()) {
         for (std::int64_t i = 0, n = self.numel(); i < n; ++i) update(ps[i], po[i]);
       } else {
-        detail::for_each_offset<2>(self.shape(),
-                                   {detail::broadcast_strides(self.shape(), self.shape()),
-                                    detail::broadcast_strides(other.shape(), self.shape())},
+        detail::for_each_offset<2>(self.shape(), {self.strides(), detail::broadcast_strides(o, self.shape())},
                                    [&](const auto& o) { update(ps[o[0]], po[o[1]]); });
       }
     });
@@ -290,9 +271,13 @@ Tensor& mul_(Tensor& self, const Scalar& factor) {
   self.begin_inplace("mul_");
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T* p = self.data<T>();
+    T* p = self.data_ptr<T>();
     const T f = factor.to<T>();
-    for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= f;
+    if (self.is_contiguous()) {
+      for (std::int64_t i = 0, n = self.numel(); i < n; ++i) p[i] *= f;
+    } else {
+      detail::for_each_offset<1>(self.shape(), {self.strides()}, [&](const auto& o) { p[o[0]] *= f; });
+    }
   });
   return self;
 }

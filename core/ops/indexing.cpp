@@ -1,5 +1,8 @@
-// torch::indexing: index() composed of index_select and reshape; index_put_ writes through the flat
-// positions that index() selects from an arange.
+// torch::indexing: index() is a view for integers, slices, None and Ellipsis (select, slice, unsqueeze),
+// and an index_select (a copy) for a tensor index. index_put_ writes through the view, or, with a tensor
+// index, through the element offsets that index() selects from an arange laid out like the target.
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -14,17 +17,6 @@ namespace {
 
 Tensor positions_tensor(const std::vector<std::int64_t>& v) {
   return from_vector(v, {static_cast<std::int64_t>(v.size())});
-}
-
-// Python's slice rules (steps > 0): start and stop clamped into [0, size].
-std::vector<std::int64_t> slice_positions(const Slice& s, std::int64_t size) {
-  const std::int64_t step = s.step.value_or(1);
-  if (step <= 0) throw std::invalid_argument("step must be greater than zero");
-  auto clip = [size](std::int64_t v) { return v < 0 ? std::max<std::int64_t>(v + size, 0) : std::min(v, size); };
-  const std::int64_t start = s.start ? clip(*s.start) : 0, stop = s.stop ? clip(*s.stop) : size;
-  std::vector<std::int64_t> out;
-  for (std::int64_t i = start; i < stop; i += step) out.push_back(i);
-  return out;
 }
 
 }  // namespace
@@ -50,12 +42,11 @@ Tensor index(const Tensor& x, const std::vector<TensorIndex>& indices) {
       if (*k < -size || *k >= size)
         throw std::out_of_range("index " + std::to_string(*k) + " is out of bounds for dimension " + std::to_string(dim) +
                                 " with size " + std::to_string(size));
-      Shape s = y.shape();
-      s.erase(s.begin() + dim);
-      y = reshape(index_select(y, dim, positions_tensor({*k < 0 ? *k + size : *k})), s);
+      y = select(y, dim, *k);
     } else if (const auto* s = std::get_if<Slice>(&v)) {
-      const auto pos = slice_positions(*s, y.size(dim));
-      if (static_cast<std::int64_t>(pos.size()) != y.size(dim)) y = index_select(y, dim, positions_tensor(pos));
+      const std::int64_t step = s->step.value_or(1);
+      if (step <= 0) throw std::invalid_argument("step must be greater than zero");
+      y = slice(y, dim, s->start.value_or(0), s->stop.value_or(INT64_MAX), step);
       ++dim;
     } else if (const auto* t = std::get_if<Tensor>(&v)) {
       if (t->dtype() != kInt64)
@@ -85,19 +76,33 @@ Tensor index(const Tensor& x, const std::vector<TensorIndex>& indices) {
 
 Tensor& index_put_(Tensor& x, const std::vector<TensorIndex>& indices, const Tensor& values) {
   check_same_dtype("index_put_", x, values, "self and values");
-  Tensor positions;
+  const bool has_tensor = std::any_of(indices.begin(), indices.end(),
+                                      [](const TensorIndex& i) { return std::holds_alternative<Tensor>(i.value()); });
+  if (!has_tensor) {  // a view of x: copy_ writes through it (and checks broadcasting and overlap)
+    Tensor target;
+    {
+      NoGradGuard no_grad;
+      target = index(x.detach(), indices);
+    }
+    x.begin_inplace("index_put_");  // the grad-mode checks apply to x, not to its detached view
+    NoGradGuard no_grad;
+    target.copy_(values);
+    return x;
+  }
+  // The storage offset of every indexed element: index() applied to x's own offsets.
+  Tensor offsets;
   {
     NoGradGuard no_grad;
-    positions = index(arange(static_cast<double>(x.numel())).reshape(x.shape()), indices);
+    offsets = index(detail::element_offsets(x), indices).contiguous();
   }
-  const Tensor v = broadcast_to(values.detach(), positions.shape());  // PyTorch's message when it does not fit
+  const Tensor v = broadcast_to(values.detach(), offsets.shape()).contiguous();  // PyTorch's message when it does not fit
   x.begin_inplace("index_put_");
-  const std::int64_t* pp = positions.data<std::int64_t>();
+  const std::int64_t* po = offsets.data<std::int64_t>();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T* px = x.data<T>();
+    T* px = x.data_ptr<T>();
     const T* pv = v.data<T>();
-    for (std::int64_t i = 0, n = positions.numel(); i < n; ++i) px[pp[i]] = pv[i];
+    for (std::int64_t i = 0, n = offsets.numel(); i < n; ++i) px[po[i]] = pv[i];
   });
   return x;
 }

@@ -1,5 +1,5 @@
-// Joining and slicing: cat (its backward narrows), constant pad (its backward is pad with the
-// amounts negated, i.e. a crop), and the views built from them: stack, narrow, select, slice.
+// Joining: cat (its backward narrows), stack, and constant pad (its backward is pad with the amounts
+// negated, i.e. a crop).
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -56,7 +56,8 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
       sizes.push_back(skips.back() ? 0 : t.shape()[dim]);
       if (skips.back()) continue;
       const std::int64_t block = t.shape()[dim] * out.inner;
-      const T* pt = t.data<T>();
+      const Tensor tc = t.expect_contiguous();
+      const T* pt = tc.data<T>();
       for (std::int64_t o = 0; o < out.outer; ++o) std::copy_n(pt + o * block, block, py + o * out.len * out.inner + at * out.inner);
       at += t.shape()[dim];
     }
@@ -111,9 +112,10 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value)
     x_base += lo * xs[d];
     y_base += (lo + before[d]) * ys[d];
   }
+  const Tensor xc = x.expect_contiguous();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>() + x_base;
+    const T* px = xc.data<T>() + x_base;
     T* py = y.data<T>() + y_base;
     detail::for_each_offset<2>(region, {xs, ys}, [&](const auto& o) { py[o[1]] = px[o[0]]; });
   });
@@ -122,49 +124,6 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value)
     std::transform(pads.begin(), pads.end(), crop.begin(), [](std::int64_t p) { return -p; });
     return Grads{pad(g, crop, 0.0)};
   });
-}
-
-Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
-  if (x.dim() == 0) throw std::invalid_argument("narrow() cannot be applied to a 0-dim tensor.");
-  dim = wrap_dim(dim, x.dim());
-  const std::int64_t size = x.shape()[dim];
-  if (start < -size || start > size)
-    throw std::out_of_range("start out of range (expected to be in range of [" + std::to_string(-size) + ", " +
-                            std::to_string(size) + "], but got " + std::to_string(start) + ")");
-  if (start < 0) start += size;
-  if (length < 0) throw std::invalid_argument("narrow(): length must be non-negative.");
-  if (start + length > size)
-    throw std::invalid_argument("start (" + std::to_string(start) + ") + length (" + std::to_string(length) +
-                                ") exceeds dimension size (" + std::to_string(size) + ").");
-  std::vector<std::int64_t> pads(static_cast<std::size_t>(2 * (x.dim() - dim)), 0);
-  pads[pads.size() - 2] = -start;
-  pads[pads.size() - 1] = -(size - start - length);
-  return pad(x, pads);
-}
-
-Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
-  if (x.dim() == 0) throw std::invalid_argument("select() cannot be applied to a 0-dim tensor.");
-  dim = wrap_dim(dim, x.dim());
-  const std::int64_t size = x.shape()[dim];
-  if (index < -size || index >= size)
-    throw std::out_of_range("select(): index " + std::to_string(index) + " out of range for tensor of size " +
-                            shape_str(x.shape()) + " at dimension " + std::to_string(dim));
-  if (index < 0) index += size;
-  return squeeze(narrow(x, dim, index, 1), dim);
-}
-
-Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
-  if (x.dim() == 0) throw std::invalid_argument("slice() cannot be applied to a 0-dim tensor.");
-  if (step <= 0) throw std::invalid_argument("slice step must be positive");
-  dim = wrap_dim(dim, x.dim());
-  const std::int64_t size = x.shape()[dim];
-  auto clamp_index = [size](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + size : i, 0, size); };
-  start = clamp_index(start);
-  end = std::max(clamp_index(end), start);
-  if (step == 1) return narrow(x, dim, start, end - start);
-  std::vector<std::int64_t> picks;
-  for (std::int64_t i = start; i < end; i += step) picks.push_back(i);
-  return index_select(x, dim, from_vector(picks, {static_cast<std::int64_t>(picks.size())}));
 }
 
 }  // namespace tapegrad

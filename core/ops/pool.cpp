@@ -98,9 +98,10 @@ Tensor avg_pool(const Tensor& x, const Windows& win) {
   const Planes pl(x.shape());
   const auto oh = static_cast<std::int64_t>(win.h.size()), ow = static_cast<std::int64_t>(win.w.size());
   Tensor y = empty(with_plane(x.shape(), oh, ow), x.dtype());
+  const Tensor xc = x.expect_contiguous();  // the loops read row-major planes
   dispatch_floating(x.dtype(), "avg_pool2d", [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
+    const T* px = xc.data<T>();
     T* py = y.data<T>();
     for (std::int64_t p = 0; p < pl.count; ++p)
       for (const Window& a : win.h)
@@ -119,9 +120,10 @@ Tensor avg_pool(const Tensor& x, const Windows& win) {
 Tensor avg_pool_backward(const Tensor& g, const Windows& win, const Shape& input_shape) {
   const Planes pl(input_shape);
   Tensor dx = zeros(input_shape, g.dtype());
+  const Tensor gc = g.expect_contiguous();
   dispatch_floating(g.dtype(), "avg_pool2d_backward", [&](auto tag) {
     using T = decltype(tag);
-    const T* pg = g.data<T>();
+    const T* pg = gc.data<T>();
     T* pd = dx.data<T>();
     for (std::int64_t p = 0; p < pl.count; ++p)
       for (const Window& a : win.h)
@@ -205,10 +207,12 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Poo
   const Shape out_shape = with_plane(input.shape(), oh, ow);
   Tensor y = empty(out_shape, input.dtype());
   Tensor idx = empty(out_shape, kInt64);
+  const Tensor xc = input.expect_contiguous();
   dispatch_floating(input.dtype(), "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
-    const T* px = input.data<T>();
+    const T* px = xc.data<T>();
     // Planes are independent: split them across the kernel threads.
+    const detail::FixedThreadCount fixed;
 #pragma omp parallel for num_threads(get_num_threads()) schedule(static) if (pl.count * oh * ow > 32768)
     for (std::int64_t q = 0; q < pl.count; ++q) {
       const T* plane = px + q * pl.h * pl.w;
@@ -249,10 +253,11 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices, con
   const Planes pl(input_shape);
   const Planes out(grad_output.shape());
   Tensor dx = zeros(input_shape, grad_output.dtype());
+  const Tensor gc = grad_output.expect_contiguous(), ic = indices.expect_contiguous();
   dispatch_floating(grad_output.dtype(), "max_pool2d_backward", [&](auto tag) {
     using T = decltype(tag);
-    const T* pg = grad_output.data<T>();
-    const std::int64_t* pi = indices.data<std::int64_t>();
+    const T* pg = gc.data<T>();
+    const std::int64_t* pi = ic.data<std::int64_t>();
     T* pd = dx.data<T>();
     const std::int64_t per = out.h * out.w;
     for (std::int64_t q = 0; q < pl.count; ++q)

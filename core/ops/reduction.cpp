@@ -42,15 +42,13 @@ Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
     using T = decltype(tag);
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
     std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{0});
-    const T* px = x.data<T>();
-    if (out.numel() == 1) {
+    const T* px = x.data_ptr<T>();
+    if (out.numel() == 1 && x.is_contiguous()) {
       Acc s{0};
       for (std::int64_t i = 0, n = x.numel(); i < n; ++i) s += px[i];
       acc[0] = s;
-    } else {
-      detail::for_each_offset<2>(x.shape(),
-                                 {detail::broadcast_strides(x.shape(), x.shape()),
-                                  detail::broadcast_strides(out_shape, x.shape())},
+    } else {  // in row-major order whatever x's layout: the same sums as for a contiguous x
+      detail::for_each_offset<2>(x.shape(), {x.strides(), detail::broadcast_strides(out_shape, x.shape())},
                                  [&](const auto& o) { acc[static_cast<std::size_t>(o[1])] += px[o[0]]; });
     }
     T* po = out.data<T>();
@@ -64,24 +62,15 @@ Tensor repeat_to(const Tensor& g, const Shape& shape) {
   Tensor out = empty(shape, g.dtype());
   dispatch(g.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* pg = g.data<T>();
+    const T* pg = g.data_ptr<T>();
     T* po = out.data<T>();
-    detail::for_each_offset<2>(shape, {detail::broadcast_strides(shape, shape), detail::broadcast_strides(g.shape(), shape)},
+    detail::for_each_offset<2>(shape, {contiguous_strides(shape), detail::broadcast_strides(g, shape)},
                                [&](const auto& o) { po[o[0]] = pg[o[1]]; });
   });
   return out;
 }
 
 }  // namespace
-
-Tensor broadcast_to(const Tensor& x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  if (shape.size() < x.shape().size() || broadcast_shapes(x.shape(), shape) != shape)
-    throw std::invalid_argument("broadcast_to: the shape " + shape_str(x.shape()) + " cannot be broadcast to " +
-                                shape_str(shape));
-  return record(Op::broadcast_to, {x}, repeat_to(x, shape),
-                [from = x.shape()](const Tensor& g) { return Grads{sum_to(g, from)}; });
-}
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
@@ -134,7 +123,8 @@ namespace {
 using detail::Lines;
 
 // The first maximal element of each line of x around a dim (NaN counts as maximal, as in PyTorch).
-Tensor argmax_lines(const Tensor& x, const Lines& l) {
+Tensor argmax_lines(const Tensor& x0, const Lines& l) {
+  const Tensor x = x0.expect_contiguous();
   Tensor idx = empty({l.outer * l.inner}, kInt64);
   std::int64_t* pi = idx.data<std::int64_t>();
   dispatch(x.dtype(), [&](auto tag) {
@@ -179,9 +169,10 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
   const Lines l = Lines::around(x.shape(), dim);
   const Tensor idx = argmax_lines(x, l);
   Tensor values = empty({l.outer * l.inner}, x.dtype());
+  const Tensor xc = x.expect_contiguous();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
+    const T* px = xc.data<T>();
     const std::int64_t* pi = idx.data<std::int64_t>();
     T* pv = values.data<T>();
     for (std::int64_t o = 0; o < l.outer; ++o)
@@ -204,9 +195,10 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
     }
     // Route each gradient to the position its maximum came from.
     Tensor dx = zeros(shape, g.dtype());
+    const Tensor gc = g.expect_contiguous();
     dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
       using T = decltype(tag);
-      const T* pg = g.data<T>();
+      const T* pg = gc.data<T>();
       const std::int64_t* pi = idx.data<std::int64_t>();
       T* pd = dx.data<T>();
       for (std::int64_t o = 0; o < l.outer; ++o)
@@ -221,17 +213,18 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
 Tensor max(const Tensor& x) {
   if (x.numel() == 0)
     throw std::invalid_argument("max(): Expected reduction dim to be specified for input.numel() == 0.");
-  // x is contiguous: its flat layout is one line of numel values.
-  const std::int64_t at = argmax_lines(x, Lines{1, x.numel(), 1}).data<std::int64_t>()[0];
+  // Row-major, its elements are one line of numel values.
+  const Tensor xc = x.expect_contiguous();
+  const std::int64_t at = argmax_lines(xc, Lines{1, x.numel(), 1}).data<std::int64_t>()[0];
   Tensor value = empty({}, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    value.data<T>()[0] = x.data<T>()[at];
+    value.data<T>()[0] = xc.data<T>()[at];
   });
   return record(Op::max, {x}, value, [sx = save(x), sv = save(value)](const Tensor& g) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
     // the maximum is NaN) gets an equal share of the gradient.
-    const Tensor x = sx;
+    const Tensor x = sx.get().expect_contiguous();
     const bool create_graph = autograd::needs_grad({g});
     Tensor dx = zeros(x.shape(), x.dtype());  // the gradient, or under create_graph the share of g per element
     dispatch_floating(x.dtype(), "max_backward", [&](auto tag) {
@@ -242,7 +235,7 @@ Tensor max(const Tensor& x) {
       auto is_max = [m](T v) { return m != m ? v != v : v == m; };
       std::int64_t count = 0;
       for (std::int64_t i = 0; i < x.numel(); ++i) count += is_max(px[i]);
-      const T share = (create_graph ? T{1} : g.data<T>()[0]) / static_cast<T>(count);
+      const T share = (create_graph ? T{1} : g.item<T>()) / static_cast<T>(count);
       for (std::int64_t i = 0; i < x.numel(); ++i) pd[i] = is_max(px[i]) ? share : T{0};
     });
     if (create_graph) return Grads{mul(broadcast_to(g, x.shape()), dx)};

@@ -1,6 +1,6 @@
-// Picking, repeating and ordering: split, chunk, expand, repeat, flip, masked_fill, min/argmin,
+// Picking, repeating and ordering: repeat, flip, masked_fill, tril/triu, min/argmin,
 // sort/argsort, topk, one_hot, all/any. The differentiable ones are composed of index_select, gather,
-// broadcast_to, where and max, so they need no backward of their own.
+// expand, where and max, so they need no backward of their own.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -10,47 +10,6 @@
 #include "common.hpp"
 
 namespace tapegrad {
-
-namespace {
-// x restricted to [start, start + length) along dim.
-Tensor range_along(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
-  return index_select(x, dim, arange(static_cast<double>(start), static_cast<double>(start + length)));
-}
-}  // namespace
-
-std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim) {
-  dim = wrap_dim(dim, x.dim());
-  if (split_size < 0) throw std::invalid_argument("split expects split_size be non-negative, but got split_size=" + std::to_string(split_size));
-  const std::int64_t size = x.size(dim);
-  if (split_size == 0 && size != 0)
-    throw std::invalid_argument("split_size can only be 0 if dimension size is 0, but got dimension size of " + std::to_string(size));
-  std::vector<Tensor> out;
-  if (size == 0) return {x};
-  for (std::int64_t start = 0; start < size; start += split_size)
-    out.push_back(range_along(x, dim, start, std::min(split_size, size - start)));
-  return out;
-}
-
-std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim) {
-  if (chunks <= 0) throw std::invalid_argument("chunk expects `chunks` to be greater than 0, got: " + std::to_string(chunks));
-  dim = wrap_dim(dim, x.dim());
-  const std::int64_t size = x.size(dim);
-  return split(x, std::max<std::int64_t>((size + chunks - 1) / chunks, 1), dim);
-}
-
-Tensor expand(const Tensor& x, const Shape& shape) {
-  if (static_cast<std::int64_t>(shape.size()) < x.dim())
-    throw std::invalid_argument("expand: the number of sizes provided (" + std::to_string(shape.size()) +
-                                ") must be greater or equal to the number of dimensions in the tensor (" + std::to_string(x.dim()) + ")");
-  Shape target = shape;
-  const std::size_t lead = shape.size() - static_cast<std::size_t>(x.dim());
-  for (std::size_t i = 0; i < shape.size(); ++i)
-    if (shape[i] == -1) {
-      if (i < lead) throw std::invalid_argument("expand: -1 is not allowed in a leading, non-existing dimension");
-      target[i] = x.shape()[i - lead];
-    }
-  return broadcast_to(x, target);
-}
 
 Tensor repeat(const Tensor& x, const std::vector<std::int64_t>& repeats) {
   if (static_cast<std::int64_t>(repeats.size()) < x.dim())
@@ -89,6 +48,54 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   return where(mask, full({}, value, x.dtype()), x);
 }
 
+Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Scalar& value) {
+  check_defined("masked_fill_", x);
+  check_defined("masked_fill_", mask);
+  if (!is_expandable_to(mask.shape(), x.shape()))
+    throw std::invalid_argument("masked_fill_: the mask of shape " + shape_str(mask.shape()) +
+                                " must broadcast to the input's shape " + shape_str(x.shape()));
+  x.begin_inplace("masked_fill_");
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* px = x.data_ptr<T>();
+    const T v = value.to<T>();
+    dispatch(mask.dtype(), [&](auto mask_tag) {
+      using M = decltype(mask_tag);
+      const M* pm = mask.data_ptr<M>();
+      detail::for_each_offset<2>(x.shape(), {x.strides(), detail::broadcast_strides(mask, x.shape())},
+                                 [&](const auto& o) { if (pm[o[1]] != M{0}) px[o[0]] = v; });
+    });
+  });
+  return x;
+}
+
+namespace {
+// x where column - row (of the last two dims) is within the band (<= diagonal for tril, >= for triu),
+// else 0; its backward is the same band of the gradient.
+Tensor triangle(Op op, const Tensor& x, std::int64_t diagonal, bool lower) {
+  check_defined(autograd::op_name(op), x);
+  if (x.dim() < 2)
+    throw std::invalid_argument(std::string(autograd::op_name(op)) + ": input tensor must have at least 2 dimensions");
+  const std::int64_t rows = x.size(-2), cols = x.size(-1);
+  Tensor y = empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data_ptr<T>();
+    T* py = y.data<T>();
+    std::int64_t e = 0;
+    detail::for_each_offset<1>(x.shape(), {x.strides()}, [&](const auto& o) {
+      const std::int64_t j = e % cols, i = (e / cols) % rows;
+      const bool keep = lower ? j - i <= diagonal : j - i >= diagonal;
+      py[e++] = keep ? px[o[0]] : T{0};
+    });
+  });
+  return record(op, {x}, y, [op, diagonal, lower](const Tensor& g) { return Grads{triangle(op, g, diagonal, lower)}; });
+}
+}  // namespace
+
+Tensor tril(const Tensor& x, std::int64_t diagonal) { return triangle(Op::tril, x, diagonal, true); }
+Tensor triu(const Tensor& x, std::int64_t diagonal) { return triangle(Op::triu, x, diagonal, false); }
+
 std::pair<Tensor, Tensor> min(const Tensor& x, std::int64_t dim, bool keepdim) {
   // The first minimal element is the first maximal one of -x (NaN still wins, as PyTorch).
   auto [values, indices] = max(neg(x), dim, keepdim);
@@ -106,9 +113,10 @@ Tensor sort_indices(const Tensor& x, std::int64_t dim, bool descending) {
   const detail::Lines l = detail::Lines::around(x.shape(), dim);
   Tensor idx = empty(x.shape(), kInt64);
   std::int64_t* pi = idx.data<std::int64_t>();
+  const Tensor xc = x.expect_contiguous();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
+    const T* px = xc.data<T>();
     std::vector<std::int64_t> order(static_cast<std::size_t>(l.len));
     for (std::int64_t o = 0; o < l.outer; ++o)
       for (std::int64_t i = 0; i < l.inner; ++i) {
@@ -143,7 +151,7 @@ std::pair<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t dim
   const std::int64_t size = x.dim() == 0 ? 1 : x.size(dim);
   if (k < 0 || k > size) throw std::out_of_range("selected index k out of range");
   if (x.dim() == 0) return {clone(x), zeros({}, kInt64)};
-  const Tensor idx = range_along(sort_indices(x, dim, largest), dim, 0, k);
+  const Tensor idx = narrow(sort_indices(x, dim, largest), dim, 0, k).contiguous();
   return {gather(x, dim, idx), idx};
 }
 

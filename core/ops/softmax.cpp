@@ -24,6 +24,7 @@ constexpr std::int64_t kParallelMinValues = std::int64_t{1} << 16;
 template <class F> void over_outer_blocks(const Lines& l, F f) {
   const std::int64_t block = l.len * l.inner;
   const int threads = l.outer > 1 && l.outer * block >= kParallelMinValues ? get_num_threads() : 1;
+  const detail::FixedThreadCount fixed;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < threads; ++t) {
     const std::int64_t begin = l.outer * t / threads, end = l.outer * (t + 1) / threads;
@@ -68,9 +69,10 @@ Tensor normalise_op(Op op, bool log, const Tensor& x, std::int64_t dim) {
   dim = wrap_dim(dim, x.dim());
   const Lines l = lines_around(x, dim);
   Tensor y = empty(x.shape(), x.dtype());
+  const Tensor xc = x.expect_contiguous();  // the kernels read rows of raw memory
   dispatch_floating(x.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
-    normalise(log, x.data<T>(), y.data<T>(), l);
+    normalise(log, xc.data<T>(), y.data<T>(), l);
   });
   return record(op, {x}, y, [sy = save(y), l, log, name, dim](const Tensor& g) {
     if (autograd::needs_grad({g})) {
@@ -80,9 +82,10 @@ Tensor normalise_op(Op op, bool log, const Tensor& x, std::int64_t dim) {
       return Grads{mul(y, sub(g, sum(mul(g, y), dims, true)))};        // y·(g - Σ g·y)
     }
     Tensor dx = empty(g.shape(), g.dtype());
+    const Tensor gc = g.expect_contiguous();
     dispatch_floating(g.dtype(), name, [&](auto tag) {
       using T = decltype(tag);
-      normalise_backward(log, sy.get().data<T>(), g.data<T>(), dx.data<T>(), l);
+      normalise_backward(log, sy.get().data<T>(), gc.data<T>(), dx.data<T>(), l);
     });
     return Grads{dx};
   });
@@ -116,11 +119,12 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
   Shape keep_shape = x.shape();
   if (x.dim() > 0) keep_shape[dim] = 1;
   Tensor lse = empty(keep_shape, x.dtype());
+  const Tensor xc = x.expect_contiguous();
   dispatch_floating(x.dtype(), "logsumexp", [&](auto tag) {
     using T = decltype(tag);
-    if (l.inner == 1) kernels::logsumexp_rows(x.data<T>(), lse.data<T>(), l.outer, l.len);
-    else kernels::logsumexp_strided(x.data<T>(), lse.data<T>(), l.outer, l.len, l.inner);
-    keep_infinite_maxima(x.data<T>(), lse.data<T>(), l);
+    if (l.inner == 1) kernels::logsumexp_rows(xc.data<T>(), lse.data<T>(), l.outer, l.len);
+    else kernels::logsumexp_strided(xc.data<T>(), lse.data<T>(), l.outer, l.len, l.inner);
+    keep_infinite_maxima(xc.data<T>(), lse.data<T>(), l);
   });
   // d lse / dx = softmax(x) = exp(x - lse), with g and lse broadcast along dim.
   lse = record(Op::logsumexp, {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {

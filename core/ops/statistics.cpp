@@ -57,9 +57,10 @@ Tensor cumsum(const Tensor& x, std::int64_t dim) {
   dim = wrap_dim(dim, x.dim());
   const detail::Lines l = detail::Lines::around(x.shape(), dim);
   Tensor y = empty(x.shape(), x.dtype());
+  const Tensor xc = x.expect_contiguous();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
+    const T* px = xc.data<T>();
     T* py = y.data<T>();
     for (std::int64_t o = 0; o < l.outer; ++o)
       for (std::int64_t i = 0; i < l.inner; ++i) {

@@ -1,5 +1,6 @@
-// Internal: walking the elements of a broadcast result. Every operand is contiguous; broadcasting
-// and reduction are expressed as strides, with stride 0 along dimensions an operand repeats.
+// Internal: walking the elements of a broadcast or strided result. An operand is seen through its
+// strides (its own, for a view); broadcasting and reduction are expressed as strides too, with stride 0
+// along dimensions an operand repeats.
 #pragma once
 
 #include <array>
@@ -10,18 +11,8 @@
 
 namespace tapegrad::detail {
 
-using Strides = std::vector<std::int64_t>;
-
-// Row-major strides of a contiguous `shape`.
-inline Strides contiguous_strides(const Shape& shape) {
-  Strides s(shape.size());
-  std::int64_t step = 1;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    s[i] = step;
-    step *= shape[i];
-  }
-  return s;
-}
+using tapegrad::contiguous_strides;
+using tapegrad::Strides;
 
 // A contiguous tensor seen around one dim as (outer, len, inner): outer·inner lines of len values,
 // stride inner, along which reductions, softmax and indexing work. A 0-d tensor is one line of one.
@@ -49,6 +40,27 @@ inline Strides broadcast_strides(const Shape& shape, const Shape& out) {
     if (shape[i] != 1) s[i + offset] = step;
     step *= shape[i];
   }
+  return s;
+}
+
+// ---- layouts (core/ops/copy.cpp, view.cpp) ----
+// Elements of storage a layout reaches from offset 0: 1 + its largest element offset (0 when empty).
+std::int64_t storage_extent(const Shape& sizes, const Strides& strides, std::int64_t offset);
+// dst = src (broadcast to dst's shape), element by element through both layouts, converting the dtype.
+void copy_elements(const Tensor& dst, const Tensor& src);
+// int64, shaped like x: each element's offset from x's first element, through x's strides.
+Tensor element_offsets(const Tensor& x);
+// A tensor over base's storage with the given layout (no checks, not recorded).
+Tensor make_view(const Tensor& base, Shape sizes, Strides strides, std::int64_t offset);
+
+// The strides of tensor t (its own, whatever its layout) seen through the broadcast shape `out`.
+inline Strides broadcast_strides(const Tensor& t, const Shape& out) {
+  Strides s(out.size(), 0);
+  const Shape& shape = t.shape();
+  const Strides own = t.strides();
+  const std::size_t offset = out.size() - shape.size();
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] != 1) s[i + offset] = own[i];
   return s;
 }
 

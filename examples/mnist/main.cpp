@@ -16,7 +16,6 @@
 #endif
 #include <tapegrad/tapegrad.hpp>
 #include "models.hpp"
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <array>
@@ -344,14 +343,11 @@ int run_training(Settings s, const CLI::App& app) {
 
   int first_epoch = 1;
   if (!s.resume.empty()) {
+    // With the loader's position: its next epoch draws the permutation the interrupted run would have.
     const auto meta = optim::load_training_checkpoint(
         s.resume, *model, *optimizer, [&](const optim::StateDict& d) { schedule.load_state_dict(d); },
-        [&] { return schedule.state_dict(); });
+        [&] { return schedule.state_dict(); }, loader);
     first_epoch = std::stoi(meta.at("epoch")) + 1;
-    // The loader's shuffle position: each epoch started draws one permutation from its engine, which
-    // the run seeded from the generator exactly as before; replay the permutations of the done epochs.
-    const std::int64_t started = std::stoll(meta.at("loader-epochs"));
-    while (loader.epochs_started() < started) loader.begin();
     if (ranks.root) std::printf("resumed %s after epoch %d of %d\n", s.resume.c_str(), first_epoch - 1, s.epochs);
   }
 
@@ -361,7 +357,7 @@ int run_training(Settings s, const CLI::App& app) {
     if (!csv) throw std::runtime_error("cannot write the CSV log " + s.log_csv);
     if (first_epoch == 1) csv << "epoch,train_loss,test_accuracy,epoch_seconds,samples_per_second\n";
   }
-  const bool interactive = ranks.root && isatty(fileno(stdout));
+  const bool interactive = ranks.root && stdout_is_terminal();
   const auto start = std::chrono::steady_clock::now();
   double accuracy = 0;
   for (int epoch = first_epoch; epoch <= s.epochs; ++epoch) {
@@ -396,8 +392,7 @@ int run_training(Settings s, const CLI::App& app) {
     if (!s.checkpoint.empty() && ranks.root) {
       auto meta = to_metadata(s);
       meta["epoch"] = std::to_string(epoch);
-      meta["loader-epochs"] = std::to_string(loader.epochs_started());
-      optim::save_training_checkpoint(s.checkpoint, *model, *optimizer, schedule.state_dict(), meta);
+      optim::save_training_checkpoint(s.checkpoint, *model, *optimizer, schedule.state_dict(), meta, loader);
       std::printf("checkpoint after epoch %d written to %s\n", epoch, s.checkpoint.c_str());
     }
     std::fflush(stdout);

@@ -1,9 +1,19 @@
 #include "progress.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 
 namespace {
 constexpr const char* kClearLine = "\r\033[K";
+}
+
+bool stdout_is_terminal() {
+  // Set in every rank by Open MPI's mpirun, MPICH's and Intel MPI's launchers, and PMIx ones (srun).
+  for (const char* launcher_variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+    if (std::getenv(launcher_variable)) return false;
+  return isatty(fileno(stdout)) != 0;
 }
 
 EpochProgress::EpochProgress(int epoch, std::int64_t total_batches, bool interactive, std::int64_t report_every,

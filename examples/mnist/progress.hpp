@@ -4,10 +4,16 @@
 // Every `report_every` batches, in any case (a pipe, a log file), the seed's line with the mean loss
 // of those batches:
 //   [2,   300] loss: 0.312
+// Elsewhere only those: no terminal codes in a log.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+
+// Whether stdout is a terminal the live line can be drawn on: not a file or a pipe, and not the
+// pseudo-terminal an MPI launcher gives each rank (Open MPI's mpirun does, even when its own output
+// goes to a file).
+bool stdout_is_terminal();
 
 class EpochProgress {
  public:

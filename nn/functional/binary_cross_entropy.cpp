@@ -11,7 +11,8 @@ namespace tapegrad::nn::functional {
 
 namespace {
 
-void check_probabilities(const Tensor& input) {
+void check_probabilities(const Tensor& input0) {
+  const Tensor input = input0.expect_contiguous();
   dispatch_floating(input.dtype(), "binary_cross_entropy", [&](auto tag) {
     using T = decltype(tag);
     const T* x = input.data<T>();

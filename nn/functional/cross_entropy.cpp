@@ -66,14 +66,14 @@ Tensor class_index_gradient(const Tensor& x_any, const Tensor& s, const Tensor& 
 
 Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options) {
   const ClassLayout layout = detail::class_index_layout("cross_entropy", input, target);
-  const Tensor weight = options.weight().defined() ? options.weight().detach() : Tensor();
+  const Tensor weight = options.weight().defined() ? options.weight().detach().contiguous() : Tensor();
   detail::check_class_weight("cross_entropy", "", weight, input, layout.classes);
   const std::int64_t ignore = options.ignore_index();
   const double smoothing = options.label_smoothing();
   detail::check_target_bounds(target, layout.classes, ignore);
   const double denominator = detail::valid_target_weight(target, weight, ignore);
 
-  const Tensor rows = classes_last(input);
+  const Tensor rows = classes_last(input).contiguous();
   const std::int64_t n_rows = layout.targets(), n_cols = layout.classes;
   Tensor losses = empty({n_rows}, input.dtype());
   Tensor lse = empty({n_rows}, input.dtype());
@@ -113,7 +113,7 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
     throw std::invalid_argument("ignore_index is not supported for floating point target");
   const ClassLayout layout = detail::class_layout("cross_entropy", input);
   detail::check_loss_dtype("cross_entropy", "target", target, input);
-  const Tensor weight = options.weight().defined() ? options.weight().detach() : Tensor();
+  const Tensor weight = options.weight().defined() ? options.weight().detach().contiguous() : Tensor();
   detail::check_class_weight("cross_entropy", "cross_entropy: ", weight, input, layout.classes);
   const double smoothing = options.label_smoothing();
   const double denominator = static_cast<double>(layout.targets());
@@ -188,9 +188,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     if (shown.back() == '.') shown += '0';
     throw std::invalid_argument("label_smoothing must be between 0.0 and 1.0. Got: " + shown);
   }
-  if (input.defined() && target.defined() && input.shape() == target.shape())
-    return cross_entropy_probabilities(input, target, options);
-  return cross_entropy_indices(input, target, options);
+  // The kernels read raw memory: row-major operands (a view is copied, recorded).
+  const Tensor x = input.defined() ? input.contiguous() : input;
+  const Tensor t = target.defined() ? target.contiguous() : target;
+  if (x.defined() && t.defined() && x.shape() == t.shape()) return cross_entropy_probabilities(x, t, options);
+  return cross_entropy_indices(x, t, options);
 }
 
 }  // namespace tapegrad::nn::functional

@@ -36,7 +36,7 @@ Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominat
 Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count) {
   if (reduction == Reduction::kNone) return g.reshape({count});
   if (autograd::needs_grad({g}))  // create_graph: recorded, so the loss's backward stays differentiable in g
-    return broadcast_to(reduction == Reduction::kMean ? div(g, denominator) : g, {count});
+    return broadcast_to(reduction == Reduction::kMean ? div(g, denominator) : g, {count}).contiguous();
   const double scale = reduction == Reduction::kMean ? g.item() / denominator : g.item();
   return full({count}, scale, g.dtype());
 }
@@ -48,7 +48,7 @@ Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, con
     throw std::invalid_argument(std::string(op) + ": " + what + " of shape " + shape_str(t.shape()) +
                                 " would enlarge the loss of shape " + shape_str(shape));
   NoGradGuard no_grad;
-  return broadcast_to(t.detach(), shape);
+  return broadcast_to(t.detach(), shape).contiguous();  // the loss kernels read it element by element
 }
 
 }  // namespace nn::detail

@@ -41,9 +41,11 @@ inline Tensor or_ones(const Tensor& w, const Tensor& like) { return w.defined() 
 // create_graph grad_ops, the same derivatives as tapegrad ops on whole tensors (w, pw undefined
 // meaning 1). w and pw are already broadcast to the input's shape (or undefined). kMean divides by numel.
 template <class LossFn, class GradFn, class GradOps>
-Tensor pointwise_loss(autograd::Op id, const Tensor& input, const Tensor& target, const Tensor& weight,
+Tensor pointwise_loss(autograd::Op id, const Tensor& input0, const Tensor& target0, const Tensor& weight,
                       const Tensor& pos_weight, Reduction reduction, LossFn loss_fn, GradFn grad_fn, GradOps grad_ops) {
   const char* op = autograd::op_name(id);
+  // The loops read raw memory: row-major operands (recorded copies when they are views).
+  const Tensor input = input0.contiguous(), target = target0.contiguous();
   const std::int64_t count = input.numel();
   Tensor losses = empty(input.shape(), input.dtype());
   dispatch_floating(input.dtype(), op, [&](auto tag) {

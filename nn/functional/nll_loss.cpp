@@ -21,9 +21,12 @@ template <class F> void for_each_target(const detail::ClassLayout& layout, const
 
 }  // namespace
 
-Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
+Tensor nll_loss(const Tensor& input0, const Tensor& target0, const NLLLossFuncOptions& options) {
+  // The loops read raw memory: row-major operands (a view is copied, recorded).
+  const Tensor input = input0.defined() ? input0.contiguous() : input0;
+  const Tensor target = target0.defined() ? target0.expect_contiguous() : target0;
   const detail::ClassLayout layout = detail::class_index_layout("nll_loss", input, target);
-  const Tensor weight = options.weight().defined() ? options.weight().detach() : Tensor();
+  const Tensor weight = options.weight().defined() ? options.weight().detach().contiguous() : Tensor();
   detail::check_class_weight("nll_loss", "", weight, input, layout.classes);
   const std::int64_t ignore = options.ignore_index();
   detail::check_target_bounds(target, layout.classes, ignore);

@@ -42,6 +42,13 @@ void BatchNormBase::reset_parameters() {
 
 Tensor BatchNormBase::forward(const Tensor& input) {
   check_input_dim(input);
+  // Named here, with both counts: functional::batch_norm only knows a vector's length does not match.
+  // (Without weights or running statistics the layer holds nothing per channel and, as PyTorch's,
+  // takes any count.)
+  if ((options_.affine() || options_.track_running_stats()) && input.size(1) != options_.num_features())
+    throw std::invalid_argument(repr() + " expected an input with " + std::to_string(options_.num_features()) +
+                                " channels (dim 1), but got " + std::to_string(input.size(1)) +
+                                " channels (input of shape " + shape_str(input.shape()) + ")");
   double factor = 0.0;
   if (is_training() && options_.track_running_stats()) {
     num_batches_tracked.data<std::int64_t>()[0] += 1;

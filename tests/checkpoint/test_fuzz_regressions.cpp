@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <span>
 
 #include <tapegrad/nn/checkpoint.hpp>
@@ -61,9 +62,9 @@ TEST_CASE("checkpoint: load_from_memory reads what save wrote, like load from th
   CHECK(snapshot(from_file) == snapshot(saved));
 
   // Errors name the buffer as load names the file; the default name is "<memory>".
-  TwoLayer other(tg::kFloat32);
+  Params other({{"a", tg::zeros({2})}});
   CHECK_THROWS_WITH(tg::load_from_memory(other, as_bytes(bytes)),
-                    Contains("checkpoint '<memory>'") && Contains("has dtype F64 but the module's parameter is float32"));
+                    Contains("checkpoint '<memory>'") && Contains("names do not match the module: missing 'a'"));
   expect_rejected_in_memory(bytes.substr(0, 5), "file is 5 bytes, too short for the 8-byte header length");
 }
 
@@ -95,6 +96,27 @@ TEST_CASE("checkpoint fuzz seeds: the re-laid-out seeds hold the same values as 
     tg::load_from_memory(*module, as_bytes(bytes));
     CHECK(raw_values(*module) == raw_values(*reference));
   }
+}
+
+// The fuzz module's names and shapes, every tensor in another dtype than the fuzz module's.
+struct OtherDtypes : tg::nn::Module {
+  explicit OtherDtypes(double steps_value) {
+    register_module("layer", std::make_shared<Params>(std::vector<std::pair<std::string, tg::Tensor>>{
+                                 {"weight", tg::full({2, 3}, 0.1, tg::kFloat64)}, {"bias", tg::full({3}, -2.5, tg::kFloat32)}}));
+    register_parameter("scale", tg::full({}, 3.0, tg::kInt64), false);
+    register_parameter("none", tg::zeros({0}, tg::kFloat32));
+    register_parameter("steps", tg::tensor({7.9, steps_value}, tg::kFloat64));
+  }
+};
+
+TEST_CASE("checkpoint fuzz entry: a file in other dtypes loads converted, and the oracle checks the conversion",
+          "[checkpoint][fuzz]") {
+  TempDir dir;
+  tg::save(OtherDtypes(-3.0), dir / "converts");
+  CHECK(tapegrad::fuzz::fuzz_checkpoint(as_bytes(read_file(dir / "converts"))));
+  // A NaN cannot become an int64 step: rejected, and the module untouched (the entry checks it).
+  tg::save(OtherDtypes(std::nan("")), dir / "nan-step");
+  CHECK_FALSE(tapegrad::fuzz::fuzz_checkpoint(as_bytes(read_file(dir / "nan-step"))));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // as the safetensors format says (checked here byte by byte, independently of the loader).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -45,6 +46,46 @@ TEST_CASE("checkpoint: mixed dtypes, a 0-d tensor and an empty tensor", "[checkp
   tg::load(*loaded, dir / "m.safetensors");
   CHECK(snapshot(*loaded) == snapshot(*saved));
   CHECK(tg::to_vector<std::int64_t>(loaded->parameters()[2]) == tg::to_vector<std::int64_t>(saved->parameters()[2]));
+}
+
+TEST_CASE("checkpoint: a tensor saved in another dtype is converted, as load_state_dict converts it", "[checkpoint]") {
+  TempDir dir;
+  // float32 into a float64 model: exact.
+  TwoLayer f32(tg::kFloat32), f64(tg::kFloat64), by_dict(tg::kFloat64);
+  fill_distinct(f32, 0.1);
+  tg::save(f32, dir / "f32.safetensors");
+  tg::load(f64, dir / "f32.safetensors");
+  CHECK(snapshot(f64) == snapshot(f32));
+  for (auto& p : f64.parameters()) CHECK(p.dtype() == tg::kFloat64);
+  by_dict.load_state_dict(f32.state_dict());
+  CHECK(snapshot(by_dict) == snapshot(f64));
+  // float64 into a float32 model: rounded as copy_ rounds.
+  fill_distinct(f64, 0.3);
+  tg::save(f64, dir / "f64.safetensors");
+  tg::load(f32, dir / "f64.safetensors");
+  std::vector<double> rounded;
+  for (auto& p : f64.parameters())
+    for (double v : tg::to_vector<double>(p.to(tg::kFloat32))) rounded.push_back(v);
+  CHECK(snapshot(f32) == rounded);
+  for (auto& p : f32.parameters()) CHECK(p.dtype() == tg::kFloat32);
+
+  // Floating values into an int64 buffer: truncated as copy_; one it cannot hold is refused, nothing written.
+  auto one = [](tg::Tensor t) { return Params(std::vector<std::pair<std::string, tg::Tensor>>{{"steps", std::move(t)}}); };
+  Params floats = one(tg::tensor({3.0, -2.5}, tg::kFloat64)), steps = one(tg::zeros({2}, tg::kInt64));
+  tg::save(floats, dir / "floats.safetensors");
+  tg::load(steps, dir / "floats.safetensors");
+  CHECK(tg::to_vector<std::int64_t>(steps.parameters()[0]) == std::vector<std::int64_t>{3, -2});
+  for (const double bad : {std::nan(""), 1e19, -double(INFINITY)}) {
+    INFO("value " << bad);
+    Params unfit = one(tg::tensor({1.0, bad}, tg::kFloat64));
+    tg::save(unfit, dir / "unfit.safetensors");
+    const auto version = steps.parameters()[0].version();
+    CHECK_THROWS_WITH(tg::load(steps, dir / "unfit.safetensors"),
+                      Catch::Contains("unfit.safetensors") && Catch::Contains("tensor 'steps' holds ") &&
+                          Catch::Contains(", which the module's int64 tensor cannot hold"));
+    CHECK(tg::to_vector<std::int64_t>(steps.parameters()[0]) == std::vector<std::int64_t>{3, -2});
+    CHECK(steps.parameters()[0].version() == version);
+  }
 }
 
 TEST_CASE("checkpoint: the file follows the safetensors layout", "[checkpoint]") {

@@ -4,6 +4,7 @@
 //   model.onnx          the ONNX export        model.safetensors   the weights (tapegrad checkpoint)
 //   inputs.f32          the normalised test images, 10000 x 784 float32 (the same bytes both sides see)
 //   logits.f32          tapegrad's outputs on them, 10000 x 10 float32
+//   predictions.i64     tapegrad's argmax of each row
 //   labels.i64          the test labels
 // and prints "correct: N" (argmax hits over the test set).
 //   onnx_reference --model mlp|mlp-activations|mlp-softmax|cnn --data DIR --out DIR [--load CKPT] [--steps N]
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
 
     write(out + "/inputs.f32", images);
     write(out + "/logits.f32", logits);
+    write(out + "/predictions.i64", predicted);
     write(out + "/labels.i64", labels);
     tg::save(model, out + "/model.safetensors");
     // Traced on one image: the export's batch dimension is dynamic, the consumers run 10000 at once.

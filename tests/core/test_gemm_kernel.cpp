@@ -7,11 +7,15 @@
 #include <tapegrad/core/kernels/gemm.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "../support/pinned_thread.hpp"
 
 namespace tg = tapegrad;
 
@@ -24,8 +28,8 @@ struct Product {
   std::int64_t padding;  // extra columns of every stored matrix (oneDNN's brgemm takes dense ones only)
 };
 
-// op(A) is m x k, op(B) is k x n.
-void check_product(const Product& p) {
+// op(A) is m x k, op(B) is k x n. How many elements of C (padding included) are not what they should be.
+int wrong_elements(const Product& p) {
   const std::int64_t a_rows = p.ta ? p.k : p.m, a_cols = p.ta ? p.m : p.k;
   const std::int64_t b_rows = p.tb ? p.n : p.k, b_cols = p.tb ? p.k : p.n;
   const std::int64_t lda = a_cols + p.padding, ldb = b_cols + p.padding, ldc = p.n + p.padding;
@@ -59,6 +63,11 @@ void check_product(const Product& p) {
     }
     for (std::int64_t j = p.n; j < ldc; ++j) wrong += c[static_cast<std::size_t>(i * ldc + j)] != kPadding;
   }
+  return wrong;
+}
+
+void check_product(const Product& p) {
+  const int wrong = wrong_elements(p);
   INFO("ta " << p.ta << " tb " << p.tb << " m " << p.m << " n " << p.n << " k " << p.k << " alpha " << p.alpha
              << " beta " << p.beta << " padding " << p.padding << " threads " << tg::get_num_threads());
   CHECK(wrong == 0);
@@ -121,4 +130,26 @@ TEST_CASE("kernels::gemm: alpha 0 adds nothing, even where A holds inf or NaN (B
     CHECK(std::all_of(c.begin(), c.end(), [](float v) { return v == 6.0f; }));
   }
   tg::set_num_threads(before);
+}
+
+TEST_CASE("kernels::gemm: right on a user's thread in OpenMP's dynamic mode (OMP_DYNAMIC=true)", "[core]") {
+  // Dynamic mode lets OpenMP run a region on fewer threads than oneDNN asked for, and oneDNN then
+  // computed only the parts of the threads it got (a third of a product wrong, NaN losses). The
+  // setting is per thread: here a std::thread turns it on for itself, whatever the main thread has.
+  const int before = tg::get_num_threads();
+  tg::set_num_threads(2);
+  int wrong = 0;
+  bool still_dynamic = false;
+  support::run_on_pinned_thread([&] {
+    omp_set_dynamic(1);
+    for (const bool ta : {false, true})
+      for (const bool tb : {false, true}) {
+        wrong += wrong_elements({ta, tb, 131, 97, 89, 1.0f, 0.0f, 0});
+        wrong += wrong_elements({ta, tb, 64, 512, 784, 1.0f, 1.0f, 0});  // a seed-network product
+      }
+    still_dynamic = omp_get_dynamic() != 0;  // the thread's own setting is left as it was
+  });
+  tg::set_num_threads(before);
+  CHECK(wrong == 0);
+  CHECK(still_dynamic);
 }

@@ -4,6 +4,11 @@
 #include <catch2/catch.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <utility>
+
 namespace tg = tapegrad;
 using Catch::Contains;
 
@@ -76,4 +81,87 @@ TEST_CASE("in-place ops on tensors autograd tracks are refused while grad mode i
   CHECK(tg::to_vector<float>(w) == std::vector<float>{0.5f, 1.0f});
   tg::Tensor plain = tg::ones({2});
   CHECK_NOTHROW(plain.fill_(3));  // a tensor that does not require grad is free to change
+}
+
+TEST_CASE("an undefined tensor says, when used, why it is undefined", "[core][misuse]") {
+  const std::string undefined = "operation on an undefined tensor: ";
+  CHECK_THROWS_AS(tg::Tensor().dim(), std::invalid_argument);
+  CHECK_THROWS_WITH(tg::Tensor().dim(), undefined + "it holds no tensor (a default-constructed Tensor, or an "
+                                                    "optional one that was not given)");
+  // The .grad() of a tensor that never required grad.
+  const tg::Tensor x = tg::ones({1});
+  CHECK_THROWS_WITH(x.grad().item(), undefined + "it is the .grad() of a tensor that does not require grad, which "
+                                                 "backward never computes; call requires_grad_() on that tensor "
+                                                 "before the forward pass");
+  // A leaf that requires grad, before its first backward and after its gradient was reset to none.
+  tg::Tensor w = tg::ones({1}).requires_grad_();
+  CHECK_THROWS_WITH(w.grad().item(), Contains(undefined + "it is the .grad() of a tensor no backward pass has reached"));
+  tg::sum(w * 2.0).backward();
+  CHECK(w.grad().item() == 2.0);
+  w.set_grad(tg::Tensor());
+  CHECK_THROWS_WITH(w.grad().item(), Contains("since zero_grad() reset its gradient"));
+  // Copies keep the reason; ops name themselves in front of it.
+  const tg::Tensor copy = x.grad();
+  CHECK_THROWS_WITH(tg::exp(copy), "exp: " + undefined + "it is the .grad() of a tensor that does not require grad, "
+                                                         "which backward never computes; call requires_grad_() on "
+                                                         "that tensor before the forward pass");
+  // Moved from: the value lives on in the other handle; assigning gives the handle a value again.
+  tg::Tensor a = tg::ones({2});
+  const tg::Tensor b = std::move(a);
+  CHECK(b.numel() == 2);
+  CHECK_THROWS_WITH(a.numel(), Contains(undefined + "it was moved from (std::move)"));
+  CHECK_THROWS_WITH(a + b, Contains("add: " + undefined + "it was moved from"));
+  a = b;
+  CHECK(a.numel() == 2);
+  tg::Tensor c;
+  c = std::move(a);
+  CHECK_THROWS_WITH(a.dim(), Contains("moved from"));
+  CHECK(tg::Tensor().why_undefined().size() > 0);
+  CHECK(c.why_undefined().empty());
+}
+
+namespace {
+// Collects what is written to std::cerr while it lives.
+class CapturedStderr {
+ public:
+  CapturedStderr() : previous_(std::cerr.rdbuf(text_.rdbuf())) {}
+  ~CapturedStderr() { std::cerr.rdbuf(previous_); }
+  CapturedStderr(const CapturedStderr&) = delete;
+  CapturedStderr& operator=(const CapturedStderr&) = delete;
+  // How many times `s` appears in what was written so far.
+  int count(const std::string& s) const {
+    const std::string all = text_.str();
+    int n = 0;
+    for (auto at = all.find(s); at != std::string::npos; at = all.find(s, at + 1)) ++n;
+    return n;
+  }
+
+ private:
+  std::ostringstream text_;
+  std::streambuf* previous_;
+};
+}  // namespace
+
+TEST_CASE(".grad() of a non-leaf without retain_grad() warns as libtorch does, once per call site", "[core][misuse]") {
+  const std::string warning =
+      "Warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+      "won't be populated during backward(). If you indeed want the .grad field to be populated for a non-leaf "
+      "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+      "you access the leaf Tensor instead.\n";
+  const tg::Tensor w = tg::ones({2}).requires_grad_();
+  const tg::Tensor y = w * 2.0;
+  tg::Tensor kept = w * 3.0;
+  kept.retain_grad();
+  tg::sum(y + kept).backward();
+  CapturedStderr captured;
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(y.grad().defined());  // one call site, three calls
+  CHECK(captured.count(warning) == 1);
+  CHECK_THROWS_WITH(y.grad().item(), Contains("it is the .grad() of a non-leaf tensor (an op's result), which "
+                                              "backward does not keep; call retain_grad() on it before backward()"));
+  CHECK(captured.count(warning) == 2);  // another call site
+  // A leaf's gradient and a retained one: no warning.
+  CHECK(w.grad().defined());
+  CHECK(tg::to_vector<float>(kept.grad()) == std::vector<float>{1, 1});
+  CHECK(captured.count(warning) == 2);
+  CHECK(captured.count("Warning") == 2);
 }

@@ -73,7 +73,15 @@ TEST_CASE("matmul: errors name both shapes as PyTorch does", "[core]") {
   CHECK_THROWS_MATCHES(tg::matmul(tg::zeros({3}), tg::zeros({4})), std::invalid_argument,
                        Message("inconsistent tensor size, expected tensor [3] and src [4] to have the same number of "
                                "elements, but got 3 and 4 elements respectively"));
-  CHECK_THROWS_WITH(tg::matmul(tg::zeros({2, 2, 2}), tg::zeros({2, 2})), Contains("[2, 2, 2]") && Contains("[2, 2]"));
+  // N-D operands (PyTorch 1.13's words): the batch folded into the rows, or flattened.
+  CHECK_THROWS_MATCHES(tg::matmul(tg::zeros({2, 2, 3}), tg::zeros({2, 2})), std::invalid_argument,
+                       Message("mat1 and mat2 shapes cannot be multiplied (4x3 and 2x2)"));
+  CHECK_THROWS_WITH(tg::matmul(tg::zeros({2, 2, 3}), tg::zeros({2, 2, 2})),
+                    Contains("Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [2, 2]."));
+  CHECK_THROWS_WITH(tg::matmul(tg::zeros({3, 2, 3}), tg::zeros({2, 3, 2})),
+                    Contains("The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"));
+  CHECK_THROWS_WITH(tg::bmm(tg::zeros({2, 2, 3}), tg::zeros({3, 3, 2})),
+                    Contains("Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [3, 3]."));
   CHECK_THROWS_WITH(tg::matmul(tg::zeros({2, 2}), tg::zeros({2, 2}, tg::kFloat64)),
                     Contains("same dtype") && Contains("float32 and float64"));
   CHECK_THROWS_WITH(tg::matmul(tg::zeros({2, 2}, tg::kInt64), tg::zeros({2, 2}, tg::kInt64)), Contains("int64"));

@@ -171,8 +171,8 @@ TEST_CASE("shape: transpose, t and permute move elements correctly (4-D included
   CHECK(vy[3] == 1);
   CHECK(vy[((3 * 2 + 1) * 5 + 4) * 3 + 2] == 119);
   check_close(tg::permute(x, {-1, -2, -3, -4}), values(tg::permute(x, {3, 2, 1, 0})));
-  CHECK_THROWS_WITH(tg::permute(x, {0, 1, 2}), Contains("number of dims don't match"));
-  CHECK_THROWS_WITH(tg::permute(x, {0, 1, 1, 2}), Contains("repeated dim"));
+  CHECK_THROWS_WITH(tg::permute(x, {0, 1, 2}), Contains("number of dimensions in the tensor input does not match the length of the desired ordering"));
+  CHECK_THROWS_WITH(tg::permute(x, {0, 1, 1, 2}), Contains("duplicate dims are not allowed"));
   CHECK(tg::permute(tg::zeros({0, 2, 3}), {2, 0, 1}).shape() == tg::Shape{3, 0, 2});
 
   tg::manual_seed(25);
@@ -186,7 +186,8 @@ TEST_CASE("shape: broadcast_to repeats values and sums gradients back", "[core]"
   tg::Tensor x = tg::tensor({{1}, {2}}, tg::kFloat64).requires_grad_();  // (2, 1)
   const tg::Tensor y = tg::broadcast_to(x, {3, 2, 4});
   CHECK(y.shape() == tg::Shape{3, 2, 4});
-  CHECK(y.data<double>()[4] == 2.0);  // [0][1][0]
+  CHECK(y.index({0, 1, 0}).item<double>() == 2.0);
+  CHECK(y.impl()->storage == x.impl()->storage);  // a view: nothing repeated in memory
   CHECK(tg::gradcheck([](const std::vector<tg::Tensor>& in) { return tg::broadcast_to(in[0], {3, 2, 4}); }, {x}));
   CHECK(tg::broadcast_to(x, {2, 3}).shape() == tg::Shape{2, 3});
   CHECK_THROWS_WITH(tg::broadcast_to(x, {3, 3}), Contains("[2, 1]") && Contains("[3, 3]"));
@@ -257,7 +258,7 @@ TEST_CASE("reduce/shape/index: 0-d tensors", "[core]") {
   CHECK(tg::index_select(s, 0, tg::tensor({0}, tg::kInt64)).item() == 2.5);
   CHECK_THROWS_AS(tg::index_select(s, 0, tg::tensor({0, 0}, tg::kInt64)), std::invalid_argument);
   CHECK(tg::gather(s, 0, tg::full({}, 0, tg::kInt64)).item() == 2.5);
-  CHECK_THROWS_WITH(tg::matmul(s, s), Contains("1-D or 2-D"));
+  CHECK_THROWS_WITH(tg::matmul(s, s), Contains("both arguments to matmul need to be at least 1D, but they are 0D and 0D"));
   (v * tg::sum(s, {0}) * tg::mean(s)).backward();  // d(s³)/ds = 3s²
   CHECK(s.grad().item() == Approx(3 * 2.5 * 2.5));
 }

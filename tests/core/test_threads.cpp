@@ -3,7 +3,11 @@
 #include <catch2/catch.hpp>
 #include <tapegrad/tapegrad.hpp>
 
+#include <omp.h>
+
 #include <thread>
+
+#include "../support/pinned_thread.hpp"
 
 namespace tg = tapegrad;
 namespace nn = tapegrad::nn;
@@ -75,4 +79,28 @@ TEST_CASE("set_num_threads is process-wide", "[core][threads]") {
   CHECK(seen_on_other_thread == 1);
   CHECK_THROWS_WITH(tg::set_num_threads(0), Catch::Contains("at least 1"));
   tg::set_num_threads(before);
+}
+
+TEST_CASE("a conv2d's weight gradient on a user's thread in OpenMP's dynamic mode has the bits it has without",
+          "[core][threads]") {
+  // The convolutions split the batch over the threads and sum one weight gradient per thread: on fewer
+  // threads than asked for (dynamic mode) the sum would round differently, and a run would depend on
+  // the machine's load. kernels::gemm's own test is in test_gemm_kernel.cpp.
+  const int before = tg::get_num_threads();
+  tg::set_num_threads(2);
+  const auto weight_gradient = [](bool dynamic) {
+    std::vector<float> values;
+    support::run_on_pinned_thread([&] {
+      omp_set_dynamic(dynamic);
+      tg::manual_seed(3);
+      const tg::Tensor x = tg::randn({16, 8, 16, 16});
+      const tg::Tensor w = tg::randn({16, 8, 3, 3}).requires_grad_();
+      tg::sum(tg::nn::functional::conv2d(x, w).pow(2)).backward();
+      values = tg::to_vector<float>(w.grad());
+    });
+    return values;
+  };
+  const std::vector<float> fixed = weight_gradient(false), dynamic = weight_gradient(true);
+  tg::set_num_threads(before);
+  CHECK(dynamic == fixed);
 }

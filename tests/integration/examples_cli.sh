@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the mnist example's command line, one scenario per call (registered in examples/CMakeLists.txt).
-# Usage: examples_cli.sh <train|eval|export-onnx|plot|missing-data|help> <mnist binary> <data dir> <work dir>
-#   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row
+# Usage: examples_cli.sh <train|eval|export-onnx|plot|missing-data|help|omp-dynamic> <mnist binary> <data dir> <work dir>
+#   train         1 epoch, --save and --log-csv: exit 0, the accuracy line, a CSV with a header and one row,
+#                 plain lines in the redirected output (no terminal codes)
 #   eval          --eval of the model saved by `train`: the same accuracy and a 10x10 confusion matrix
 #   export-onnx   --eval of that model with --export-onnx: the accuracy line, an ONNX file, and a missing
 #                 folder refused with a message naming it (tests/consumers/ runs exports in real consumers)
@@ -9,6 +10,8 @@
 #                 without python3-matplotlib)
 #   missing-data  --data on a folder that does not exist: exit 1, a message naming it and how to get the data
 #   help          --help: exit 0 and every flag listed
+#   omp-dynamic   under OMP_DYNAMIC=true (set by ctest), 30 batches on 2 threads: a finite loss, the same loss
+#                 and accuracy as without it
 set -uo pipefail
 scenario=$1 mnist=$2 data=$3 work=$4
 
@@ -32,6 +35,7 @@ case $scenario in
     run --data "$data" --epochs 1 --save "$work/m.safetensors" --log-csv "$work/log.csv"
     [[ $status == 0 ]] || fail "exit status $status, stderr: $err"
     grep -q '^accuracy on test set: [0-9.]* %' <<< "$out" || fail "no 'accuracy on test set:' line in: $out"
+    [[ $out != *$'\e'* ]] || fail "terminal escape codes in the redirected output: $(cat -v <<< "$out")"
     [[ -s $work/m.safetensors ]] || fail "no model written to $work/m.safetensors"
     [[ -f $work/log.csv ]] || fail "no CSV log written to $work/log.csv"
     [[ $(wc -l < "$work/log.csv") == 2 ]] || fail "the CSV log should have a header and one row: $(cat "$work/log.csv")"
@@ -100,6 +104,29 @@ case $scenario in
       grep -qE -- "(^|[ ,])$flag( |$)" <<< "$out" || fail "--help does not list $flag: $out"
     done
     ;;
-  *) fail "unknown scenario (train, eval, export-onnx, plot, missing-data, help)" ;;
+  omp-dynamic)
+    # OpenMP's dynamic mode lets a parallel region start on fewer threads than asked for; oneDNN's
+    # products were then wrong (mean loss nan). Both runs are pinned to one CPU (taskset), where
+    # dynamic mode always gives one thread, so the run fails without the fix on any machine, not only
+    # on a loaded one; a thread count both runs share keeps them bit for bit equal.
+    [[ ${OMP_DYNAMIC:-} == true ]] || fail "run with OMP_DYNAMIC=true (examples/CMakeLists.txt sets it)"
+    cpu=$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')
+    flags=(--data "$data" --epochs 1 --limit-batches 30 --threads 2)
+    # "12.34 2.305": the accuracy and the epoch's mean loss of a run's output.
+    result_of() { sed -n 's/^accuracy on test set: \([^ ]*\) %  (epoch 1: mean loss \([^,]*\),.*/\1 \2/p' <<< "$1"; }
+    env -u OMP_DYNAMIC taskset -c "$cpu" "$mnist" "${flags[@]}" > "$work/$scenario.reference.out" 2>&1 \
+      || fail "the run without OMP_DYNAMIC failed: $(cat "$work/$scenario.reference.out")"
+    reference=$(result_of "$(cat "$work/$scenario.reference.out")")
+    [[ -n $reference ]] || fail "no result line without OMP_DYNAMIC: $(cat "$work/$scenario.reference.out")"
+    taskset -c "$cpu" "$mnist" "${flags[@]}" > "$work/$scenario.out" 2>&1 \
+      || fail "the run under OMP_DYNAMIC=true failed: $(cat "$work/$scenario.out")"
+    dynamic=$(result_of "$(cat "$work/$scenario.out")")
+    [[ $dynamic =~ ^[0-9.]+\ [0-9.]+$ ]] \
+      || fail "no finite accuracy and loss under OMP_DYNAMIC=true: $(cat "$work/$scenario.out")"
+    [[ $dynamic == "$reference" ]] \
+      || fail "accuracy and mean loss $dynamic under OMP_DYNAMIC=true, $reference without (on CPU $cpu)"
+    echo "accuracy % and mean loss: $dynamic, the same as without OMP_DYNAMIC"
+    ;;
+  *) fail "unknown scenario (train, eval, export-onnx, plot, missing-data, help, omp-dynamic)" ;;
 esac
 echo "ok ($scenario)"

@@ -61,6 +61,24 @@ TEST_CASE("BatchNorm: one value per channel in training, wrong ranks and sizes",
                     "running_mean should contain 4 elements not 3");
 }
 
+TEST_CASE("BatchNorm: an input with the wrong channel count is refused naming the layer and both counts",
+          "[nn][batchnorm]") {
+  nn::BatchNorm2d bn(16);
+  const std::string expected =
+      "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true) expected an input with 16 "
+      "channels (dim 1), but got 8 channels (input of shape [4, 8, 5, 5])";
+  CHECK_THROWS_AS(bn(tg::randn({4, 8, 5, 5})), std::invalid_argument);
+  CHECK_THROWS_WITH(bn(tg::randn({4, 8, 5, 5})), expected);
+  bn.eval();
+  CHECK_THROWS_WITH(bn(tg::randn({4, 8, 5, 5})), expected);
+  CHECK(tg::to_vector<std::int64_t>(bn.num_batches_tracked) == std::vector<std::int64_t>{0});  // refused before counting
+  nn::BatchNorm1d affine_only(nn::BatchNormOptions(3).track_running_stats(false));
+  CHECK_THROWS_WITH(affine_only(tg::randn({2, 4})), Contains("BatchNorm1d(3, ") && Contains("but got 4 channels"));
+  // Nothing per channel (no weights, no running statistics): any count, as PyTorch.
+  nn::BatchNorm2d stateless(nn::BatchNormOptions(16).affine(false).track_running_stats(false));
+  CHECK(stateless(tg::randn({4, 8, 5, 5})).shape() == tg::Shape{4, 8, 5, 5});
+}
+
 TEST_CASE("BatchNorm: buffers under PyTorch's names, updated only in training", "[nn][batchnorm]") {
   nn::BatchNorm2d bn(2);
   std::vector<std::string> names;

@@ -275,7 +275,13 @@ TEST_CASE("nll_loss and cross_entropy error texts", "[nn]") {
                       "of shape: [3, 1]");
     if (which == 0) CHECK_THROWS_WITH(loss(tg::scalar_tensor(1.0), labels({0}, {})), "Expected 1 or more dimensions (got 0)");
     CHECK_THROWS_WITH(loss(tg::zeros({3}), labels({0}, {1})), "size mismatch (got input: [3], target: [1])");
-    CHECK_THROWS_WITH(loss(x, labels({0, 1, 2}, {3, 1})), "0D or 1D target tensor expected, multi-target not supported");
+    // A column of labels (N, 1): both shapes and the one the target should have.
+    CHECK_THROWS_WITH(loss(tg::zeros({3, 10}), labels({0, 1, 2}, {3, 1})),
+                      "0D or 1D target tensor expected, multi-target not supported: got input of shape [3, 10] and "
+                      "target of shape [3, 1]; the target should have shape [3] (N), one class index per sample");
+    CHECK_THROWS_WITH(loss(tg::zeros({3}), labels({0}, {1, 1})),
+                      "0D or 1D target tensor expected, multi-target not supported: got input of shape [3] and "
+                      "target of shape [1, 1]; the target should have shape [], a single class index");
     CHECK_THROWS_WITH(loss(tg::zeros({2, 3, 4}), labels(std::vector<std::int64_t>(10, 0), {2, 5})),
                       "Expected target size [2, 4], got [2, 5]");
     CHECK_THROWS_WITH(loss(tg::zeros({2, 3, 4}), labels({0, 0}, {2})), "Expected target size [2, 4], got [2]");

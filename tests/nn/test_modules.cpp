@@ -237,6 +237,16 @@ TEST_CASE("a moved Linear keeps its parameters", "[nn]") {
   CHECK(b(tg::ones({4, 3})).shape() == tg::Shape{4, 2});
 }
 
+TEST_CASE("a module used after being moved from says so", "[nn]") {
+  nn::Linear lin(3, 2);
+  nn::Sequential seq(std::move(lin));
+  CHECK(seq.size() == 1);
+  CHECK_THROWS_WITH(lin(tg::ones({4, 3})),
+                    Catch::Contains("linear: operation on an undefined tensor: it was moved from (std::move)") &&
+                        Catch::Contains("a module moved into a container or another module leaves its parameters so: "
+                                        "use the moved-to module"));
+}
+
 TEST_CASE("Sequential nests and shares modules", "[nn]") {
   auto shared = std::make_shared<nn::Linear>(2, 2);
   nn::Sequential inner(nn::Linear(3, 2), nn::Tanh());

@@ -45,6 +45,26 @@ std::string str(const nn::Module& m) {
 
 }  // namespace
 
+namespace user_code {
+// A user's modules that do not override repr(): they print as their class, as in libtorch.
+struct Encoder : nn::Module {
+  Encoder() { register_module("fc", nn::Linear(2, 3)); }
+};
+struct Twice : nn::Module {
+  tg::Tensor forward(const tg::Tensor& x) const { return x * 2.0; }
+};
+}  // namespace user_code
+
+TEST_CASE("a user's module prints as its class name (libtorch's Module::name())", "[nn][toolkit]") {
+  user_code::Encoder encoder;
+  CHECK(encoder.name() == "user_code::Encoder");
+  CHECK(str(encoder) == "user_code::Encoder(\n  (fc): Linear(in_features=2, out_features=3, bias=true)\n)");
+  CHECK(str(user_code::Twice{}) == "user_code::Twice");
+  nn::Sequential seq(user_code::Twice{}, nn::ReLU{});
+  CHECK(str(seq) == "Sequential(\n  (0): user_code::Twice\n  (1): ReLU()\n)");
+  CHECK(nn::Linear(2, 3).name() == "tapegrad::nn::Linear");  // name() is the class; repr() the layer's own text
+}
+
 TEST_CASE("register_module takes a module by value as well as by shared_ptr", "[nn][toolkit]") {
   Net net;
   std::vector<std::string> names;
@@ -153,7 +173,8 @@ TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn]
 
   class Custom : public nn::Module {};
   Custom custom;
-  CHECK_THROWS_WITH(custom.clone(), Catch::Contains("clone() is not implemented for Module"));
+  CHECK_THROWS_WITH(custom.clone(), Catch::Contains("clone() is not implemented for ") &&
+                                        Catch::Contains("::Custom; override it"));
 }
 
 TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][toolkit]") {

@@ -30,6 +30,7 @@ std::vector<OpTableEntry> conv_entries();
 std::vector<OpTableEntry> activation_entries();
 std::vector<OpTableEntry> toolkit_loss_entries();
 std::vector<OpTableEntry> indexing_entries();
+std::vector<OpTableEntry> view_entries();
 
 // Ops of `listed` with no entry in `table` (empty when the table is complete).
 std::vector<std::string> ops_without_entry(const std::vector<std::string>& listed, const std::vector<OpTableEntry>& table);
