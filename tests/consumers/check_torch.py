@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""PyTorch both ways, with scripts/tapegrad_torch.py (needs python3-torch and python3-numpy):
-  1. a model trained in tapegrad, its checkpoint converted to a state_dict, loaded into the same
-     torch.nn.Sequential: the outputs on the 10000 MNIST test images match tapegrad's within 1e-4 and
-     the predicted classes are the same wherever tapegrad's top two outputs are further apart than
-     that (consumer_common.compare_outputs);
-  2. the same model trained in PyTorch, its state_dict converted to a checkpoint, loaded by tapegrad:
-     the same checks the other way, PyTorch's outputs the reference. The cnn model's BatchNorm2d
-     carries the 0-d num_batches_tracked buffer both ways.
+"""PyTorch both ways through the .pt files tapegrad reads and writes natively (needs python3-torch and
+python3-numpy):
+  1. a model trained in tapegrad and saved as model.pt, read by torch.load(weights_only=True) into the
+     same torch.nn.Sequential: its tensors are identical to those of tapegrad's safetensors checkpoint
+     (converted by scripts/tapegrad_torch.py), and the outputs on the 10000 MNIST test images match
+     tapegrad's within 1e-4, the predicted classes the same wherever tapegrad's top two outputs are
+     further apart than that (consumer_common.compare_outputs);
+  2. the same model trained in PyTorch, its state_dict torch.save'd and loaded by tapegrad directly:
+     the same checks the other way, PyTorch's outputs the reference; and tapegrad's model.pt of those
+     weights reads back in PyTorch identical, tensor for tensor. The cnn model's BatchNorm2d carries
+     the 0-d int64 num_batches_tracked buffer both ways.
 
   check_torch.py <onnx_reference binary> <model name> <mnist data dir> <work dir>
 
@@ -55,11 +58,23 @@ def mnist_train():
 
 
 torch.set_num_threads(2)
+def check_identical(what, state, reference):
+    """The same names (tapegrad's state_dict lists a module's buffers after all parameters, PyTorch's
+    after each module's own), and every tensor equal in dtype, shape and bits."""
+    assert sorted(state) == sorted(reference), f"{what}: names {list(state)} vs {list(reference)}"
+    for name, t in state.items():
+        r = reference[name]
+        assert t.dtype == r.dtype and t.shape == r.shape and torch.equal(t, r), f"{what}: tensor {name} differs"
+    print(f"{what}: {len(state)} tensors identical")
+
+
 # 1. tapegrad -> PyTorch.
 ref = run_reference(tool, model_name, data, os.path.join(work, "from_tapegrad"))
-convert("to-torch", os.path.join(work, "from_tapegrad", "model.safetensors"), os.path.join(work, "tapegrad.pt"))
+native = torch.load(os.path.join(work, "from_tapegrad", "model.pt"), weights_only=True)
+convert("to-torch", os.path.join(work, "from_tapegrad", "model.safetensors"), os.path.join(work, "converted.pt"))
+check_identical("tapegrad's model.pt vs its converted safetensors", native, torch.load(os.path.join(work, "converted.pt")))
 model = make_model(model_name)
-model.load_state_dict(torch.load(os.path.join(work, "tapegrad.pt")), strict=True)
+model.load_state_dict(native, strict=True)
 model.eval()
 with torch.no_grad():
     logits = model(torch.from_numpy(ref.inputs)).numpy()
@@ -77,9 +92,9 @@ for step, batch in enumerate(torch.randperm(len(labels))[:300 * 64].split(64)):
     optimizer.step()
 model.eval()
 torch.save(model.state_dict(), os.path.join(work, "torch.pt"))
-convert("from-torch", os.path.join(work, "torch.pt"), os.path.join(work, "torch.safetensors"))
-back = run_reference(tool, model_name, data, os.path.join(work, "from_torch"), "--load",
-                     os.path.join(work, "torch.safetensors"))
+back = run_reference(tool, model_name, data, os.path.join(work, "from_torch"), "--load", os.path.join(work, "torch.pt"))
+check_identical("PyTorch -> tapegrad -> PyTorch", torch.load(os.path.join(work, "from_torch", "model.pt"), weights_only=True),
+                model.state_dict())
 with torch.no_grad():
     logits = model(torch.from_numpy(back.inputs)).numpy()
 compare_outputs("PyTorch -> tapegrad", back.logits, logits, back.labels, predicted=back.predicted)

@@ -2,12 +2,14 @@
 // models, trains it briefly (or loads a checkpoint), and writes into an output folder what the
 // Python checks compare against:
 //   model.onnx          the ONNX export        model.safetensors   the weights (tapegrad checkpoint)
+//   model.pt            the same weights in PyTorch's format (tg::save to a .pt name)
 //   inputs.f32          the normalised test images, 10000 x 784 float32 (the same bytes both sides see)
 //   logits.f32          tapegrad's outputs on them, 10000 x 10 float32
 //   predictions.i64     tapegrad's argmax of each row
 //   labels.i64          the test labels
 // and prints "correct: N" (argmax hits over the test set).
 //   onnx_reference --model mlp|mlp-activations|mlp-softmax|cnn --data DIR --out DIR [--load CKPT] [--steps N]
+// (CKPT: a tapegrad safetensors checkpoint or a PyTorch .pt state_dict, told apart by content)
 #include <tapegrad/onnx/export.hpp>
 #include <tapegrad/tapegrad.hpp>
 
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
     write(out + "/predictions.i64", predicted);
     write(out + "/labels.i64", labels);
     tg::save(model, out + "/model.safetensors");
+    tg::save(model, out + "/model.pt");
     // Traced on one image: the export's batch dimension is dynamic, the consumers run 10000 at once.
     tg::onnx::export_model(model, tg::zeros({1, 784}), out + "/model.onnx");
     std::printf("correct: %lld\n", static_cast<long long>(correct));

@@ -13,7 +13,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
-namespace tg = tapegrad;
+#include "../support/helpers.hpp"
+
 using namespace tg::indexing;
 
 namespace {
@@ -83,11 +84,7 @@ void check_values(const tg::Tensor& got, const Values& expected, const std::stri
   INFO(what);
   REQUIRE(got.defined());
   REQUIRE(got.shape() == expected.shape);
-  const auto values = tg::to_vector<double>(got);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    INFO("element " << i << ": got " << values[i] << ", PyTorch " << expected.values[i]);
-    CHECK(values[i] == Approx(expected.values[i]).epsilon(1e-12).margin(1e-12));
-  }
+  support::check_close(got, expected.values);
 }
 
 void check_layout(const tg::Tensor& got, const Layout& expected, const std::string& what) {

@@ -1,0 +1,67 @@
+// Python's pickle format, restricted to what torch.save writes (protocol 2): a reader that executes
+// nothing and a writer. The reader knows no Python class: each GLOBAL is handed to a hook that
+// returns a value standing for it or refuses it, by name, before anything uses it; REDUCE (calling a
+// global) and BINPERSID (torch's storage references) go to hooks too (core/io/pt.cpp holds torch's).
+//
+// Opcodes read: PROTO 2, STOP, MARK, NONE, NEWTRUE, NEWFALSE, BININT, BININT1, BININT2, LONG1 (up to
+// 8 bytes), BINFLOAT, BINUNICODE, EMPTY_TUPLE, TUPLE, TUPLE1-3, EMPTY_LIST, APPEND, APPENDS,
+// EMPTY_DICT, SETITEM, SETITEMS, BINPUT, LONG_BINPUT, BINGET, LONG_BINGET, GLOBAL, REDUCE, BINPERSID
+// and BUILD (on a dict, setting its attributes, as OrderedDict's _metadata). Any other opcode, a
+// container changed after it was put in another, nesting deeper than kMaxPickleDepth, more than
+// kMaxPickleValues values made (which bounds memory) or a tree of more than that many is refused.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pt_value.hpp"
+
+namespace tapegrad::io {
+
+inline constexpr int kMaxPickleDepth = 1000;                    // Python's own recursion limit
+inline constexpr std::uint64_t kMaxPickleValues = 1ull << 24;   // made; and as a tree, a shared value counted each time
+
+struct PickleHooks {
+  // GLOBAL "module name": the value standing for it, or a throw refusing it.
+  std::function<PtValue(const std::string& module, const std::string& name)> global;
+  // REDUCE: calls `callable` (a value `global` returned) with the tuple `args`.
+  std::function<PtValue(const PtValue& callable, const PtValue& args)> reduce;
+  // BINPERSID: the object a persistent id stands for.
+  std::function<PtValue(const PtValue& pid)> persistent_load;
+};
+
+// Reads one pickle. Errors (bad opcodes, bounds, what the hooks throw) are std::runtime_error
+// "<error_prefix>byte offset N: <problem>".
+PtValue unpickle(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, const std::string& error_prefix);
+
+// Writes protocol-2 opcodes; the caller composes them (core/io/pt.cpp).
+class PickleWriter {
+ public:
+  PickleWriter();  // starts with PROTO 2
+  void none();
+  void boolean(bool v);
+  void integer(std::int64_t v);
+  void floating(double v);
+  void string(const std::string& v);
+  void global(const std::string& module, const std::string& name);
+  void mark();
+  void tuple(std::size_t n);  // of the last n values; n > 3 needs a mark() before them
+  void empty_list();
+  void empty_dict();
+  void appends();   // after a mark() and the items
+  void setitems();  // after a mark() and the keys and values
+  void reduce();
+  void persistent_id();  // BINPERSID of the tuple on top
+  void build();
+  std::vector<std::uint8_t> finish();  // STOP
+
+ private:
+  void op(std::uint8_t code);
+  void le(std::uint64_t v, int bytes);
+  std::vector<std::uint8_t> out_;
+};
+
+}  // namespace tapegrad::io
