@@ -65,7 +65,8 @@ Tensor copy_of(const Tensor& t) {
 void copy_tensors(const std::vector<std::pair<std::string, Tensor>>& from,
                   std::vector<std::pair<std::string, Tensor>>& into) {
   for (const auto& [name, t] : from) {
-    auto it = std::find_if(into.begin(), into.end(), [&](const auto& e) { return e.first == name; });
+    // &name = name: clang 14 cannot capture a structured binding.
+    auto it = std::find_if(into.begin(), into.end(), [&name = name](const auto& e) { return e.first == name; });
     if (it == into.end()) { into.emplace_back(name, t.defined() ? copy_of(t) : Tensor()); continue; }
     if (!t.defined()) { it->second = Tensor(); continue; }
     // A fresh module built from copied options may hold the original's very handle: replace, never write through it.
@@ -82,7 +83,8 @@ void Module::clone_state_into(Module& fresh) const {
   copy_tensors(buffers_, fresh.buffers_);
   fresh.training_ = training_;
   for (const auto& [name, child] : children_) {
-    auto it = std::find_if(fresh.children_.begin(), fresh.children_.end(), [&](const auto& e) { return e.first == name; });
+    auto it = std::find_if(fresh.children_.begin(), fresh.children_.end(),
+                           [&name = name](const auto& e) { return e.first == name; });  // (clang 14, as above)
     if (it != fresh.children_.end()) child->clone_state_into(*it->second);
     else fresh.children_.emplace_back(name, child->clone());
   }

@@ -5,6 +5,8 @@
 #                                         (onnx.checker, OpenCV DNN, PyTorch, matplotlib; without them
 #                                         those tests skip). ~1.5 GB installed, ~320 MB download on a
 #                                         fresh Debian 12 (OpenCV's Python module alone pulls ~1 GB).
+#   scripts/install-deps.sh --fuzz        also clang 14 with libFuzzer for scripts/fuzz.sh (~52 MB download,
+#                                         ~290 MB installed). .ci/run passes both options.
 set -euo pipefail
 
 packages=(
@@ -19,16 +21,23 @@ packages=(
   libcli11-dev                            # the mnist example's argument parser
   libopenmpi-dev openmpi-bin              # tapegrad::distributed (optional in the build; its tests need it)
 )
-if [[ ${1:-} == --consumers ]]; then
-  packages+=(
-    python3-numpy python3-onnx            # onnx.checker (tests/consumers/)
-    python3-opencv                        # OpenCV's DNN module runs the exported models
-    python3-torch                         # weights to and from PyTorch (tests/consumers/, scripts/tapegrad_torch.py)
-    libopenblas0-pthread                  # PyTorch's BLAS: without it Debian's torch runs the reference BLAS
-                                          # (64x784x512 matmul: 2.9 vs 154 GFLOP/s), unfit for side by sides
-    python3-matplotlib                    # scripts/plot_training.py
-  )
-fi
+for option in "$@"; do
+  case $option in
+    --consumers) packages+=(
+      python3-numpy python3-onnx            # onnx.checker (tests/consumers/)
+      python3-opencv                        # OpenCV's DNN module runs the exported models
+      python3-torch                         # weights to and from PyTorch (tests/consumers/, scripts/tapegrad_torch.py)
+      libopenblas0-pthread                  # PyTorch's BLAS: without it Debian's torch runs the reference BLAS
+                                            # (64x784x512 matmul: 2.9 vs 154 GFLOP/s), unfit for side by sides
+      python3-matplotlib                    # scripts/plot_training.py
+    ) ;;
+    --fuzz) packages+=(
+      clang-14                              # the fuzz build's compiler (with libstdc++)
+      libclang-rt-14-dev                    # libFuzzer and clang's sanitizer runtimes (only recommended by clang-14)
+    ) ;;
+    *) echo "install-deps.sh: unknown option '$option' (expected --consumers or --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

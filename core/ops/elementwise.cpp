@@ -214,7 +214,7 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& z) {
   const Tensor c = condition.dtype() == dtype ? condition : condition.to(dtype);
   const Shape shape = broadcast_shapes(broadcast_shapes(c.shape(), a.shape()), b.shape());
   Tensor y = empty(shape, dtype);
-  dispatch(dtype, [&](auto tag) {
+  dispatch(dtype, [&, &a = a, &b = b](auto tag) {  // named: clang 14 cannot capture structured bindings
     using T = decltype(tag);
     const T *pc = c.data_ptr<T>(), *pa = a.data_ptr<T>(), *pb = b.data_ptr<T>();
     T* py = y.data<T>();

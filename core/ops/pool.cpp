@@ -199,7 +199,9 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const std::vector<std::int64_t>&
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Pool2dParams& params) {
   check_input(input, "max_pool2d");
-  const auto [oh, ow] = pooled_shape(input.shape(), params);
+  // No structured binding: clang 14 cannot capture one in the OpenMP region below.
+  const auto out_hw = pooled_shape(input.shape(), params);
+  const std::int64_t oh = out_hw.first, ow = out_hw.second;
   const Planes pl(input.shape());
   const auto &k = params.kernel_size(), &s = params.stride(), &p = params.padding(), &d = params.dilation();
   const Shape out_shape = with_plane(input.shape(), oh, ow);

@@ -41,7 +41,9 @@ TEST_CASE("reduce: sum and mean gradcheck", "[core]") {
   tg::manual_seed(21);
   const std::vector<std::pair<std::vector<std::int64_t>, bool>> cases = {
       {{}, false}, {{0}, false}, {{-1}, true}, {{0, 2}, false}, {{1}, true}, {{-3, -2, -1}, true}};
-  for (const auto& [dims, keepdim] : cases) {
+  for (const auto& c : cases) {
+    const std::vector<std::int64_t>& dims = c.first;  // no structured binding: clang 14 cannot capture one
+    const bool keepdim = c.second;
     INFO("dims size " << dims.size() << " keepdim " << keepdim);
     gradcheck_ok([&](const Inputs& in) { return tg::sum(in[0], dims, keepdim); }, {leaf({2, 3, 4})});
     gradcheck_ok([&](const Inputs& in) { return tg::mean(in[0], dims, keepdim); }, {leaf({2, 3, 4})});
