@@ -59,7 +59,8 @@ void gather(const PtStorage& s, std::size_t element_size, std::int64_t offset, c
       expected *= size[k];
     }
     if (contiguous) {
-      std::memcpy(out, s.bytes.data() + offset * sizeof(T), static_cast<std::size_t>(numel) * sizeof(T));
+      if (numel > 0)  // an empty storage's data() may be null, which memcpy must not see
+        std::memcpy(out, s.bytes.data() + offset * sizeof(T), static_cast<std::size_t>(numel) * sizeof(T));
       return;
     }
   }
