@@ -72,7 +72,9 @@ const char* first_non_finite(const Tensor& t0) {
 
 [[noreturn]] void raise_anomaly(const Node& node, const std::string& what, const char* value) {
   const std::string where = node.backward_of.empty() ? "" : ", recorded by the create_graph backward of '" + node.backward_of + "'";
-  throw AnomalyError("anomaly detected: " + what + " of op '" + node.name + "' (tape entry #" +
+  const std::string attributes = describe(node.attributes);
+  throw AnomalyError("anomaly detected: " + what + " of op '" + node.name() + "'" +
+                     (attributes.empty() ? "" : " [" + attributes + "]") + " (tape entry #" +
                      std::to_string(node.sequence) + where + ") contains " + value);
 }
 
@@ -157,7 +159,7 @@ namespace {
 // " (needed by MulBackward0, the backward of 'mul')": the entry whose backward reads the value.
 std::string needed_by() {
   if (!detail::running.node) return "";
-  const std::string& op = (*detail::running.node)->name;
+  const std::string op = (*detail::running.node)->name();
   return " (needed by " + backward_name(op) + ", the backward of '" + op + "')";
 }
 }  // namespace
@@ -165,12 +167,12 @@ std::string needed_by() {
 // ", which is output N of <Op>Backward0," when an op made the saved value: its producer, or the entry
 // whose backward runs now when the value is that entry's own output (saved before it was recorded).
 std::string SavedTensor::produced_by() const {
-  if (grad_fn_) return ", which is output " + std::to_string(output_nr_) + " of " + backward_name(grad_fn_->name) + ",";
+  if (grad_fn_) return ", which is output " + std::to_string(output_nr_) + " of " + backward_name(grad_fn_->name()) + ",";
   if (!detail::running.node || !value_.defined()) return "";
   const Node& node = **detail::running.node;
   for (std::size_t nr = 0; nr < node.outputs.size(); ++nr)
     if (node.outputs[nr].storage == storage_.get() && node.outputs[nr].shape == value_.shape())
-      return ", which is output " + std::to_string(nr) + " of " + backward_name(node.name) + ",";
+      return ", which is output " + std::to_string(nr) + " of " + backward_name(node.name()) + ",";
   return "";
 }
 
@@ -223,16 +225,26 @@ namespace {
 
 // A new entry for `name` on `inputs` with the outputs' metadata, appended to this thread's tape; the
 // returned tensors share the outputs' storage and layout and carry the entry.
+// What an entry is: a built-in op with its attributes, or a user-defined op's name.
+struct EntryKind {
+  Op op{};
+  OpAttributes attributes;
+  std::string user_op;
+  std::string name() const { return user_op.empty() ? std::string(op_name(op)) : user_op; }
+};
+
 template <class Tensors>
-void record_entry(std::string name, const Tensors& inputs, const Tensor* outputs, std::size_t count, Tensor* results,
+void record_entry(EntryKind kind, const Tensors& inputs, const Tensor* outputs, std::size_t count, Tensor* results,
                   BackwardFn backward, MultiBackwardFn multi_backward) {
   for (std::size_t nr = 0; nr < count; ++nr)
     if (!outputs[nr].is_floating_point())
-      throw std::runtime_error(name + ": an op with an integer output cannot be differentiable");
+      throw std::runtime_error(kind.name() + ": an op with an integer output cannot be differentiable");
   // Not make_shared: the tape's weak_ptr would keep the whole block (Node included) allocated
   // until compaction; separately, a dead entry holds only the control block.
   std::shared_ptr<Node> node(new Node);
-  node->name = std::move(name);
+  node->op = kind.op;
+  node->attributes = std::move(kind.attributes);
+  node->user_op = std::move(kind.user_op);
   node->backward = std::move(backward);
   node->multi_backward = std::move(multi_backward);
   node->inputs.reserve(inputs.size());
@@ -263,7 +275,7 @@ void record_entry(std::string name, const Tensors& inputs, const Tensor* outputs
     o.tensor = impl;
     results[nr] = Tensor(std::move(impl));
   }
-  if (detail::running.create_graph && detail::running.node) node->backward_of = (*detail::running.node)->name;
+  if (detail::running.create_graph && detail::running.node) node->backward_of = (*detail::running.node)->name();
   detail::this_thread_tape().append(node);
   if (anomaly_enabled)
     for (std::size_t nr = 0; nr < count; ++nr)
@@ -271,10 +283,10 @@ void record_entry(std::string name, const Tensors& inputs, const Tensor* outputs
 }
 
 template <class Tensors>
-Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
+Tensor record_inputs(EntryKind kind, const Tensors& inputs, const Tensor& output, BackwardFn backward) {
   if (!recording_needed(inputs)) return output;
   Tensor result;
-  record_entry(std::move(name), inputs, &output, 1, &result, std::move(backward), nullptr);
+  record_entry(std::move(kind), inputs, &output, 1, &result, std::move(backward), nullptr);
   return result;
 }
 
@@ -282,7 +294,8 @@ Tensor record_inputs(std::string name, const Tensors& inputs, const Tensor& outp
 
 // A user-defined op's backward receives row-major gradients (it may read them with data<T>()).
 static Tensor record_user_op(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
-  const Tensor out = record_inputs(std::move(name), inputs, output, std::move(backward));
+  if (name.empty()) throw std::invalid_argument("autograd::record: a user-defined op needs a name (it names the tape entry)");
+  const Tensor out = record_inputs(EntryKind{{}, {}, std::move(name)}, inputs, output, std::move(backward));
   if (out.impl() != output.impl()) out.impl()->grad_fn->row_major_grads = true;
   return out;
 }
@@ -292,21 +305,25 @@ Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tens
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
   return record_user_op(std::move(name), inputs, output, std::move(backward));
 }
+Tensor record(Op op, OpAttributes attributes, std::initializer_list<Tensor> inputs, const Tensor& output,
+              BackwardFn backward) {
+  return record_inputs(EntryKind{op, std::move(attributes), {}}, inputs, output, std::move(backward));
+}
+Tensor record(Op op, OpAttributes attributes, const std::vector<Tensor>& inputs, const Tensor& output,
+              BackwardFn backward) {
+  return record_inputs(EntryKind{op, std::move(attributes), {}}, inputs, output, std::move(backward));
+}
 Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward) {
-  return record_inputs(op_name(op), inputs, output, std::move(backward));
+  return record_inputs(EntryKind{op, {}, {}}, inputs, output, std::move(backward));
 }
-Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward) {
-  return record_inputs(op_name(op), inputs, output, std::move(backward));
-}
-std::vector<Tensor> record_multi(Op op, std::initializer_list<Tensor> inputs, const std::vector<Tensor>& outputs,
-                                 MultiBackwardFn backward) {
+std::vector<Tensor> record_multi(Op op, OpAttributes attributes, std::initializer_list<Tensor> inputs,
+                                 const std::vector<Tensor>& outputs, MultiBackwardFn backward) {
   if (!recording_needed(inputs)) return outputs;
   std::vector<Tensor> results(outputs.size());
-  record_entry(op_name(op), inputs, outputs.data(), outputs.size(), results.data(), nullptr, std::move(backward));
+  record_entry(EntryKind{op, std::move(attributes), {}}, inputs, outputs.data(), outputs.size(), results.data(),
+               nullptr, std::move(backward));
   return results;
 }
-
-bool is_create_graph() { return detail::running.create_graph && GradMode::is_enabled(); }
 
 std::size_t tape_size() {
   detail::Tape& tape = detail::this_thread_tape();
@@ -322,7 +339,8 @@ std::string tape_dump() {
   for (const auto& e : tape.entries) {
     auto n = e.node.lock();
     if (!n) continue;
-    s << "#" << n->sequence << " " << n->name << "(";
+    const std::string attributes = describe(n->attributes);
+    s << "#" << n->sequence << " " << n->name() << (attributes.empty() ? "" : "[" + attributes + "]") << "(";
     for (std::size_t i = 0; i < n->inputs.size(); ++i) {
       const auto& e = n->inputs[i];
       s << (i ? ", " : "") << (e.needs_grad() ? shape_str(e.shape()) : std::string("-"));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "op_attributes.hpp"
 #include "op_list.hpp"
 #include "tensor.hpp"
 
@@ -150,7 +151,9 @@ class NodeOutputs {
 // One tape entry: one op run, with its inputs' edges and its outputs (one for almost every op; several
 // for unbind/split/chunk, whose one backward joins the pieces' gradients).
 struct Node {
-  std::string name;
+  Op op{};                            // the built-in op (when user_op is empty)
+  std::string user_op;                // the name a user-defined op recorded itself with
+  OpAttributes attributes;            // the op's parameters, typed (op_attributes.hpp)
   std::uint64_t sequence = 0;         // position in execution order (one count shared by all threads)
   std::uint64_t tape_id = 0;          // which thread's tape holds it
   std::vector<Edge> inputs;
@@ -162,6 +165,8 @@ struct Node {
   bool row_major_grads = false;       // a user-defined op: its backward gets contiguous gradients
   std::atomic<bool> released{false};  // saved values freed by a backward without retain_graph (read by
                                       // the recording thread's compaction, written by the backward's)
+  // "softmax", or the user-defined op's own name.
+  std::string name() const { return user_op.empty() ? std::string(op_name(op)) : user_op; }
   bool has_backward() const { return backward || multi_backward; }
   void release() { backward = nullptr; multi_backward = nullptr; }
   ~Node();                            // tears down long chains iteratively, never recursively
@@ -195,15 +200,15 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // User-defined ops give their own name; built-in ops name themselves from the op list (op_list.hpp).
 Tensor record(std::string name, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
 Tensor record(std::string name, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
+// Built-in ops give their attributes in typed form (op_attributes.hpp); the entry keeps them.
+Tensor record(Op op, OpAttributes attributes, std::initializer_list<Tensor> inputs, const Tensor& output,
+              BackwardFn backward);
+Tensor record(Op op, OpAttributes attributes, const std::vector<Tensor>& inputs, const Tensor& output,
+              BackwardFn backward);
 Tensor record(Op op, std::initializer_list<Tensor> inputs, const Tensor& output, BackwardFn backward);
-Tensor record(Op op, const std::vector<Tensor>& inputs, const Tensor& output, BackwardFn backward);
 // One entry for several outputs (each returned tensor carries it, with its output number).
-std::vector<Tensor> record_multi(Op op, std::initializer_list<Tensor> inputs, const std::vector<Tensor>& outputs,
-                                 MultiBackwardFn backward);
-
-// True while a backward runs with create_graph on this thread (a backward function may take a
-// differentiable path instead of its fused first-order kernel).
-bool is_create_graph();
+std::vector<Tensor> record_multi(Op op, OpAttributes attributes, std::initializer_list<Tensor> inputs,
+                                 const std::vector<Tensor>& outputs, MultiBackwardFn backward);
 
 // backward() from `root` with upstream gradient `gradient` (implicit ones for a one-element root),
 // accumulating into the .grad of the leaves reached. retain_graph defaults to create_graph.
@@ -222,8 +227,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 // Inspection of the calling thread's tape.
 std::size_t tape_size();               // live (not yet released, still reachable) entries
 std::size_t tape_capacity_in_use();    // slots held, including dead ones not yet compacted
-// One line per live entry: "#seq name(in shapes) -> out shape dtype"; entries recorded by a
-// create_graph backward end with "[backward of <op>]".
+// One line per live entry: "#seq name[attributes](in shapes) -> out shape dtype"; entries recorded
+// by a create_graph backward end with "[backward of <op>]".
 std::string tape_dump();
 
 }  // namespace autograd

@@ -271,7 +271,7 @@ class Sweep {
     }
     ran_.push_back(node);
     if (grads.size() != node->inputs.size())
-      throw std::runtime_error("backward of '" + node->name + "' returned " + std::to_string(grads.size()) +
+      throw std::runtime_error("backward of '" + node->name() + "' returned " + std::to_string(grads.size()) +
                                " gradients for " + std::to_string(node->inputs.size()) + " inputs");
     if (AnomalyMode::is_enabled())
       for (std::size_t i = 0; i < grads.size(); ++i)
@@ -280,10 +280,10 @@ class Sweep {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
       if (!grads[i].defined() || !e.needs_grad()) continue;
-      check_grad_matches(grads[i], e, node->name);
+      check_grad_matches(grads[i], e, node->name());
       if (create_ && !grads[i].requires_grad())
         throw std::runtime_error(
-            "create_graph = true: the backward of '" + node->name +
+            "create_graph = true: the backward of '" + node->name() +
             "' is not differentiable (its gradient was computed off the tape, e.g. with raw loops over data<T>()), "
             "so a second derivative through it would silently be zero; write its backward with tapegrad ops");
       if (e.producer) deliver_node(e.producer, e.output_nr, grads[i]);
@@ -296,7 +296,7 @@ class Sweep {
         "Trying to backward through the graph a second time (or directly access saved tensors after they have "
         "already been freed). Saved intermediate values of the graph are freed when you call .backward(). "
         "Specify retain_graph = true if you need to backward through the graph a second time (op '" +
-        node.name + "').");
+        node.name() + "').");
   }
 
   struct LaterFirst {

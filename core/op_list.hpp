@@ -1,10 +1,9 @@
 // Every op the library records on the tape, listed once (ggml's op table idea). Built-in ops record
-// themselves with record(Op::name, ...), so an op cannot be recorded without being listed here, and
-// the op-table test (tests/op_table/) fails until each listed op has an entry there: a float64 sample
-// input on which the op is gradchecked. User-defined ops record with a string name instead.
-//
-// The fused losses of nn::functional are single tape entries too, so their names are listed here as
-// names only: core knows nothing else about them.
+// themselves with record(Op::name, attributes, ...), so an op cannot be recorded without being listed
+// here, and the op-table test (tests/op_table/) fails until each listed op has an entry there: a
+// float64 sample input on which the op is gradchecked and gradgradchecked. A backward that must be
+// differentiable and has a fused kernel is an op of its own (threshold_backward, softmax_backward_data,
+// ...), listed here like any other. User-defined ops record with a string name instead.
 #pragma once
 
 #include <array>
@@ -15,31 +14,29 @@ namespace tapegrad::autograd {
 
 #define TAPEGRAD_BUILTIN_OPS(X)                                                                        \
   /* core/ops/elementwise.cpp */                                                                       \
-  X(add) X(sub) X(mul) X(div) X(rsub) X(maximum) X(minimum) X(neg) X(pow) X(exp) X(log) X(log1p)        \
-  X(sqrt) X(abs) X(clamp) X(where)                                                                     \
+  X(add) X(sub) X(mul) X(div) X(rsub) X(maximum) X(minimum) X(where)                                   \
+  /* core/ops/unary.cpp */                                                                             \
+  X(neg) X(pow) X(exp) X(log) X(log1p) X(sqrt) X(rsqrt) X(abs) X(clamp) X(sin) X(cos) X(expm1) X(erf)   \
+  X(relu) X(threshold_backward) X(sigmoid) X(sigmoid_backward) X(tanh) X(tanh_backward)               \
   /* core/ops/copy.cpp */                                                                              \
   X(clone) X(to)                                                                                       \
   /* core/ops/view.cpp */                                                                              \
   X(view) X(permute) X(expand) X(as_strided) X(slice) X(select) X(diagonal) X(unfold) X(split) X(unbind) \
   X(view_scatter) /* the backward of the picking views (as_strided to unfold) */                      \
-  /* core/ops/unary_math.cpp */                                                                        \
-  X(sin) X(cos) X(expm1) X(rsqrt) X(erf)                                                               \
   /* core/ops/statistics.cpp */                                                                        \
   X(cumsum)                                                                                            \
-  /* core/ops/activation.cpp */                                                                        \
-  X(relu) X(sigmoid) X(tanh)                                                                           \
   /* core/ops/reduction.cpp */                                                                         \
   X(sum) X(max)                                                                                        \
   /* core/ops/shape.cpp */                                                                             \
-  X(gather) X(index_select)                                                                            \
-  X(scatter_add) /* recorded only as the create_graph backward of gather and index_select */           \
+  X(gather) X(index_select) X(index_select_backward)                                                   \
+  X(scatter_add) /* the scatter of positions: gather's backward, and scatter_add's */                  \
   /* core/ops/matmul.cpp */                                                                            \
-  X(mm) X(bmm) X(linear)                                                                                      \
+  X(mm) X(bmm) X(linear)                                                                               \
   /* core/ops/softmax.cpp */                                                                           \
-  X(softmax) X(log_softmax) X(logsumexp)                                                               \
-  /* nn/functional/ (fused losses) */                                                                  \
-  X(nll_loss) X(cross_entropy) X(cross_entropy_probabilities) X(binary_cross_entropy)                   \
-   X(binary_cross_entropy_with_logits) X(mse_loss)                                                     \
+  X(softmax) X(softmax_backward_data) X(log_softmax) X(log_softmax_backward_data) X(logsumexp)         \
+  /* core/ops/{nll_loss,cross_entropy,binary_cross_entropy,mse_loss}.cpp (fused losses) */            \
+  X(nll_loss) X(nll_loss_backward) X(cross_entropy) X(cross_entropy_backward) X(binary_cross_entropy)   \
+  X(binary_cross_entropy_with_logits) X(mse_loss)                                                      \
   /* core/ops/conv.cpp, pool.cpp, join.cpp */                                                          \
   X(conv2d) X(conv2d_backward_input) X(conv2d_backward_weight) X(max_pool2d) X(max_pool2d_backward)     \
   X(avg_pool2d) X(avg_pool2d_backward) X(cat) X(pad)                                                   \

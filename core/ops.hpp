@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "op_attributes.hpp"
 #include "tensor.hpp"
 
 namespace tapegrad {
@@ -85,6 +86,11 @@ Tensor erf(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
+// The activations' backward ops (PyTorch's at::threshold_backward, sigmoid_backward, tanh_backward):
+// one fused pass over (grad_output, output), each with its own backward.
+Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double threshold);
+Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output);
+Tensor tanh_backward(const Tensor& grad_output, const Tensor& output);
 
 // ---- reductions (core/ops/reduction.cpp) ----
 Tensor sum(const Tensor& x);
@@ -139,6 +145,11 @@ std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim = 0);
 // ---- indexing that copies (core/ops/shape.cpp) ----
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+// index_select's backward op: grad's slices along dim added into zeros(input_shape) at index's rows.
+Tensor index_select_backward(const Tensor& grad, const Shape& input_shape, std::int64_t dim, const Tensor& index);
+// self + src added at the positions gather(self, dim, index) reads (torch.scatter_add); index's
+// shape fits inside src's, whose leading block of that shape is added.
+Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 
 // ---- statistics (core/ops/statistics.cpp) ----
 // Variance and standard deviation over dims (all when empty); unbiased divides by N - 1. (No
@@ -188,6 +199,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 Tensor softmax(const Tensor& x, std::int64_t dim);
 Tensor log_softmax(const Tensor& x, std::int64_t dim);
 Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim = false);
+// Their backward ops (PyTorch's _softmax_backward_data, _log_softmax_backward_data): the gradient of x
+// from the gradient of the output y = softmax(x, dim) (or log_softmax), each with its own backward.
+Tensor softmax_backward_data(const Tensor& grad_output, const Tensor& output, std::int64_t dim);
+Tensor log_softmax_backward_data(const Tensor& grad_output, const Tensor& output, std::int64_t dim);
 
 // ---- operators ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -215,14 +230,7 @@ inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 namespace tapegrad {
 
 // ---- convolution (core/ops/conv.cpp) ----
-// Explicit geometry of a 2-D convolution; padding per side {top, bottom, left, right}.
-// (nn::functional::conv2d resolves libtorch's options, "same" and "valid" into this.)
-struct Conv2dParams {
-  TAPEGRAD_ARG(std::vector<std::int64_t>, stride) = {1, 1};
-  TAPEGRAD_ARG(std::vector<std::int64_t>, padding) = {0, 0, 0, 0};
-  TAPEGRAD_ARG(std::vector<std::int64_t>, dilation) = {1, 1};
-  TAPEGRAD_ARG(std::int64_t, groups) = 1;
-};
+// Conv2dParams and Pool2dParams are in op_attributes.hpp (tape entries keep them).
 // input (N, C, H, W) or unbatched (C, H, W); weight (O, C/groups, KH, KW); bias (O) or undefined.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& params = {});
 // The two halves of conv2d's backward, each an op with its own (differentiable) backward:
@@ -233,15 +241,6 @@ Tensor conv2d_backward_weight(const Tensor& input, const Tensor& grad_output, co
                               const Conv2dParams& params);
 
 // ---- pooling (core/ops/pool.cpp) ----
-// {h, w} pairs. Padding pads both sides (-inf for max, 0 for average).
-struct Pool2dParams {
-  TAPEGRAD_ARG(std::vector<std::int64_t>, kernel_size) = {1, 1};
-  TAPEGRAD_ARG(std::vector<std::int64_t>, stride) = {1, 1};
-  TAPEGRAD_ARG(std::vector<std::int64_t>, padding) = {0, 0};
-  TAPEGRAD_ARG(std::vector<std::int64_t>, dilation) = {1, 1};
-  TAPEGRAD_ARG(bool, ceil_mode) = false;
-  TAPEGRAD_ARG(bool, count_include_pad) = true;  // avg_pool2d only
-};
 // Values and int64 indices (each the flat h·W + w position of the maximum inside its plane, as PyTorch).
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Pool2dParams& params);
 Tensor max_pool2d(const Tensor& input, const Pool2dParams& params);
@@ -251,6 +250,23 @@ Tensor avg_pool2d(const Tensor& input, const Pool2dParams& params);
 // The gradient of avg_pool2d (its own backward is avg_pool2d again).
 Tensor avg_pool2d_backward(const Tensor& grad_output, const Shape& input_shape, const Pool2dParams& params);
 Tensor adaptive_avg_pool2d(const Tensor& input, const std::vector<std::int64_t>& output_size);
+
+// ---- losses (core/ops/{nll_loss,cross_entropy,binary_cross_entropy,mse_loss}.cpp) ----
+// ATen's fused losses, each one tape entry; nn::functional's (libtorch's F::) take options and call
+// these. Inputs with classes: (N, C), (N, C, d1..dk) or unbatched (C). No defaults, so that a call
+// with F::'s arguments never meets these by argument-dependent lookup.
+Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
+                std::int64_t ignore_index);
+// nll_loss's backward op: the per-target gradients `grad` (reduction applied) into the input's shape.
+Tensor nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
+                         const Shape& input_shape);
+// Class indices (int64 target) or class probabilities (floating target of input's shape).
+Tensor cross_entropy_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
+                          std::int64_t ignore_index, double label_smoothing);
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction);
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                        const Tensor& pos_weight, Reduction reduction);
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction);
 
 // ---- joining and slicing (core/ops/join.cpp) ----
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);

@@ -271,7 +271,7 @@ void Tensor::retain_grad() {
   if (!requires_grad()) throw std::runtime_error("can't retain_grad on a tensor that does not require grad (requires_grad() is false)");
   checked().retains_grad = true;
 }
-std::string Tensor::grad_fn_name() const { return checked().grad_fn ? impl_->grad_fn->name : std::string(); }
+std::string Tensor::grad_fn_name() const { return checked().grad_fn ? impl_->grad_fn->name() : std::string(); }
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
   autograd::backward(*this, gradient, retain_graph, create_graph);
 }

@@ -14,7 +14,7 @@
 #include "options/layers.hpp"
 #include "options/linear.hpp"
 #include "options/loss.hpp"
-#include "reduction.hpp"
+#include "../core/reduction.hpp"
 #include "utils/clip_grad.hpp"
 #include "modules/conv.hpp"
 #include "modules/normalization.hpp"

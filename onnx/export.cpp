@@ -76,8 +76,8 @@ std::vector<std::string> unmapped_ops(const std::function<Tensor(const Tensor&)>
     const autograd::Node* node = stack.back();
     stack.pop_back();
     if (!seen.insert(node).second) continue;
-    if (!mapped.count(node->name) && std::find(found.begin(), found.end(), node->name) == found.end())
-      found.push_back(node->name);
+    if (!mapped.count(node->name()) && std::find(found.begin(), found.end(), node->name()) == found.end())
+      found.push_back(node->name());
     for (const autograd::Edge& e : node->inputs)
       if (e.producer) stack.push_back(e.producer.get());
   }

@@ -50,30 +50,6 @@ kernels::Conv2dGeometry geometry(const Shape& x, const Shape& w, const Conv2dPar
   return geo;
 }
 
-// Σ over N, H, W per channel: the bias gradient off the recorded path (the generic sum, which a
-// create_graph backward records, took 9% of the MNIST CNN's step).
-Tensor channel_sums(const Tensor& g) {
-  const std::int64_t n = g.shape()[0], c = g.shape()[1], plane = g.shape()[2] * g.shape()[3];
-  Tensor out = empty({c}, g.dtype());
-  const Tensor gc = g.expect_contiguous();
-  dispatch_floating(g.dtype(), "conv2d_backward_bias", [&](auto tag) {
-    using T = decltype(tag);
-    const T* pg = gc.data<T>();
-    T* po = out.data<T>();
-    for (std::int64_t k = 0; k < c; ++k) {
-      double acc = 0;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const T* row = pg + (i * c + k) * plane;
-        T part = 0;
-        for (std::int64_t j = 0; j < plane; ++j) part += row[j];
-        acc += part;
-      }
-      po[k] = static_cast<T>(acc);
-    }
-  });
-  return out;
-}
-
 Shape output_shape(const kernels::Conv2dGeometry& g) { return {g.batch, g.out_channels, g.out_h, g.out_w}; }
 
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
@@ -115,14 +91,14 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
     }
   });
   if (!autograd::needs_grad({input, weight, bias})) return y;
-  return record(Op::conv2d, {input, weight, bias}, y,
+  return record(Op::conv2d, params, {input, weight, bias}, y,
                 [sx = save(input), sw = save(weight), params, need_x = input.requires_grad(), need_w = weight.requires_grad(),
                  need_b = bias.defined() && bias.requires_grad()](const Tensor& gy) {
                   const Tensor& x = sx; const Tensor& w = sw;
                   Tensor dx, dw, db;
                   if (need_x) dx = conv2d_backward_input(gy, w, x.shape(), params);
                   if (need_w) dw = conv2d_backward_weight(x, gy, w.shape(), params);
-                  if (need_b) db = GradMode::is_enabled() ? sum(gy, {0, 2, 3}) : channel_sums(gy);
+                  if (need_b) db = sum(gy, {0, 2, 3});
                   return Grads{dx, dw, db};
                 });
 }
@@ -142,7 +118,7 @@ Tensor conv2d_backward_input(const Tensor& grad_output, const Tensor& weight, co
   });
   if (!autograd::needs_grad({grad_output, weight})) return dx;
   // <G, Bx(gy, w)> = <conv(G, w), gy> = <Bw(G, gy), w>.
-  return record(Op::conv2d_backward_input, {grad_output, weight}, dx,
+  return record(Op::conv2d_backward_input, params, {grad_output, weight}, dx,
                 [sgy = save(grad_output), sw = save(weight), params, need_gy = grad_output.requires_grad(),
                  need_w = weight.requires_grad()](const Tensor& G) {
                   const Tensor& gy = sgy; const Tensor& w = sw;
@@ -168,7 +144,7 @@ Tensor conv2d_backward_weight(const Tensor& input, const Tensor& grad_output, co
   });
   if (!autograd::needs_grad({input, grad_output})) return dw;
   // <H, Bw(x, gy)> = <Bx(gy, H), x> = <conv(x, H), gy>.
-  return record(Op::conv2d_backward_weight, {input, grad_output}, dw,
+  return record(Op::conv2d_backward_weight, params, {input, grad_output}, dw,
                 [sx = save(input), sgy = save(grad_output), params, need_x = input.requires_grad(),
                  need_gy = grad_output.requires_grad()](const Tensor& H) {
                   const Tensor& x = sx; const Tensor& gy = sgy;

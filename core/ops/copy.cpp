@@ -111,7 +111,7 @@ Tensor to_dtype(const Tensor& x, Dtype dtype) {
   Tensor y = empty(x.shape(), dtype);
   detail::copy_elements(y, x);
   if (!is_floating_point(dtype)) return y;  // integer results carry no gradient
-  return record(Op::to, {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
+  return record(Op::to, autograd::DtypeAttributes{x.dtype(), dtype}, {x}, y, [from = x.dtype()](const Tensor& g) { return Grads{g.to(from)}; });
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {

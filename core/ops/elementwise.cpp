@@ -2,7 +2,6 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "common.hpp"
 
@@ -117,7 +116,9 @@ Tensor scalar_op(Op id, const Tensor& x0, const Scalar& s, double slope, F f, bo
     const T sv = s.to<T>();
     return detail::unary_map<false>(autograd::op_name(id), x, [&](T v) { return f(v, sv); });
   });
-  return record(id, {x}, y, [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
+  if (!autograd::needs_grad({x})) return y;
+  return record(id, autograd::ScalarAttributes{s.to_double()}, {x}, y,
+                [slope](const Tensor& g) { return Grads{slope == 1 ? g : mul(g, slope)}; });
 }
 }  // namespace
 
@@ -132,80 +133,6 @@ Tensor div(const Tensor& a, const Scalar& b) {
 Tensor rsub(const Scalar& a, const Tensor& b) { return scalar_op(Op::rsub, b, a, -1, [](auto x, auto s) { return s - x; }); }
 Tensor rdiv(const Scalar& a, const Tensor& b) {
   return div(scalar_tensor(a, detail::computation_dtype(result_type(b, a), /*floating=*/true)), b);
-}
-
-Tensor neg(const Tensor& x) {
-  Tensor y = unary_map<false>("neg", x, [](auto v) { return -v; });
-  return record(Op::neg, {x}, y, [](const Tensor& g) { return Grads{neg(g)}; });
-}
-
-namespace {
-// v ** p. Integers by squaring in unsigned arithmetic, so a result wraps on overflow as PyTorch's int64
-// pow does (std::pow went through double: wrong above 2^53, undefined beyond int64's range).
-template <class T> T power(T v, const Scalar& p) {
-  if constexpr (std::is_integral_v<T>) {
-    std::uint64_t result = 1, base = static_cast<std::uint64_t>(v);
-    for (auto e = p.to<std::uint64_t>(); e != 0; e >>= 1) {
-      if (e & 1) result *= base;
-      base *= base;
-    }
-    return static_cast<T>(result);
-  } else {
-    return std::pow(v, p.to<T>());
-  }
-}
-}  // namespace
-
-// In result_type(x, exponent): int64 ** 2 stays int64, int64 ** 0.5 is float32.
-Tensor pow(const Tensor& x0, const Scalar& exponent) {
-  const Tensor x = detail::promote("pow", x0, exponent).a;
-  const double p = exponent.to_double();
-  if (!x.is_floating_point() && p < 0) throw std::invalid_argument("pow: Integers to negative integer powers are not allowed.");
-  Tensor y = unary_map<false>("pow", x, [&exponent](auto v) { return power(v, exponent); });
-  return record(Op::pow, {x}, y, [sx = save(x), p](const Tensor& g) {
-    if (p == 0) return Grads{mul(g, 0.0)};  // zeros that stay a function of g under create_graph
-    return Grads{mul(g, mul(pow(sx, p - 1), p))};
-  });
-}
-
-Tensor exp(const Tensor& x) {
-  Tensor y = unary_map("exp", x, [](auto v) { return std::exp(v); });
-  return record(Op::exp, {x}, y, [sy = save(y)](const Tensor& g) { return Grads{mul(g, sy.get())}; });
-}
-
-Tensor log(const Tensor& x) {
-  Tensor y = unary_map("log", x, [](auto v) { return std::log(v); });
-  return record(Op::log, {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, sx.get())}; });
-}
-
-Tensor log1p(const Tensor& x) {
-  Tensor y = unary_map("log1p", x, [](auto v) { return std::log1p(v); });
-  return record(Op::log1p, {x}, y, [sx = save(x)](const Tensor& g) { return Grads{div(g, add(sx.get(), 1.0))}; });
-}
-
-Tensor sqrt(const Tensor& x) {
-  Tensor y = unary_map("sqrt", x, [](auto v) { return std::sqrt(v); });
-  return record(Op::sqrt, {x}, y, [sy = save(y)](const Tensor& g) { return Grads{div(g, mul(sy.get(), 2.0))}; });
-}
-
-Tensor abs(const Tensor& x) {
-  Tensor y = unary_map<false>("abs", x, [](auto v) { return v < 0 ? -v : v; });
-  return record(Op::abs, {x}, y, [sx = save(x)](const Tensor& g) {
-    const Tensor sign = unary_map("abs_backward", sx.get(), [](auto v) { return (v > 0) - (v < 0); });
-    return Grads{mul(g, sign)};
-  });
-}
-
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
-  const double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
-  Tensor y = unary_map("clamp", x, [lo, hi](auto v) {
-    using T = decltype(v);
-    return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
-  });
-  return record(Op::clamp, {x}, y, [sx = save(x), lo, hi](const Tensor& g) {
-    const Tensor inside = unary_map("clamp_backward", sx.get(), [lo, hi](auto v) { return v >= lo && v <= hi; });
-    return Grads{mul(g, inside)};
-  });
 }
 
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& z) {

@@ -62,7 +62,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
       at += t.shape()[dim];
     }
   });
-  return record(Op::cat, tensors, y, [dim, starts, sizes, skips](const Tensor& g) {
+  return record(Op::cat, autograd::DimAttributes{dim}, tensors, y, [dim, starts, sizes, skips](const Tensor& g) {
     Grads grads;
     // A skipped input's gradient is an empty slice of g: shape [0], and on the tape under create_graph.
     for (std::size_t i = 0; i < starts.size(); ++i)
@@ -119,7 +119,7 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value)
     T* py = y.data<T>() + y_base;
     detail::for_each_offset<2>(region, {xs, ys}, [&](const auto& o) { py[o[1]] = px[o[0]]; });
   });
-  return record(Op::pad, {x}, y, [pads](const Tensor& g) {
+  return record(Op::pad, autograd::PadAttributes{pads, value}, {x}, y, [pads](const Tensor& g) {
     std::vector<std::int64_t> crop(pads.size());
     std::transform(pads.begin(), pads.end(), crop.begin(), [](std::int64_t p) { return -p; });
     return Grads{pad(g, crop, 0.0)};

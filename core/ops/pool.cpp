@@ -20,6 +20,7 @@ struct Window { std::int64_t start, end, size; };
 struct Windows {
   std::vector<Window> h, w;
   bool include_pad = true;
+  autograd::OpAttributes attributes;  // where they came from: Pool2dParams, or the adaptive output size
 };
 
 std::string dims_str(std::int64_t c, std::int64_t h, std::int64_t w) {
@@ -113,7 +114,8 @@ Tensor avg_pool(const Tensor& x, const Windows& win) {
           *py++ = acc / static_cast<T>(divisor);
         }
   });
-  return record(Op::avg_pool2d, {x}, y, [win, shape = x.shape()](const Tensor& g) { return Grads{avg_pool_backward(g, win, shape)}; });
+  if (!autograd::needs_grad({x})) return y;
+  return record(Op::avg_pool2d, win.attributes, {x}, y, [win, shape = x.shape()](const Tensor& g) { return Grads{avg_pool_backward(g, win, shape)}; });
 }
 
 // Adjoint of avg_pool: each output's gradient / divisor added over its window.
@@ -134,7 +136,8 @@ Tensor avg_pool_backward(const Tensor& g, const Windows& win, const Shape& input
             for (std::int64_t j = b.start; j < b.end; ++j) pd[(p * pl.h + i) * pl.w + j] += v;
         }
   });
-  return record(Op::avg_pool2d_backward, {g}, dx, [win](const Tensor& G) { return Grads{avg_pool(G, win)}; });
+  if (!autograd::needs_grad({g})) return dx;
+  return record(Op::avg_pool2d_backward, win.attributes, {g}, dx, [win](const Tensor& G) { return Grads{avg_pool(G, win)}; });
 }
 
 std::vector<Window> strided_windows(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride, std::int64_t pad) {
@@ -164,7 +167,8 @@ Windows strided_windows(const Shape& input_shape, const Pool2dParams& params) {
   const auto [oh, ow] = pooled_shape(input_shape, params);
   const Planes pl(input_shape);
   const auto &k = params.kernel_size(), &s = params.stride(), &p = params.padding();
-  return {strided_windows(pl.h, oh, k[0], s[0], p[0]), strided_windows(pl.w, ow, k[1], s[1], p[1]), params.count_include_pad()};
+  return {strided_windows(pl.h, oh, k[0], s[0], p[0]), strided_windows(pl.w, ow, k[1], s[1], p[1]), params.count_include_pad(),
+          params};
 }
 
 }  // namespace
@@ -192,7 +196,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const std::vector<std::int64_t>&
     throw std::invalid_argument("adaptive_avg_pool2d: output_size must be >= 0, got [" + std::to_string(output_size[0]) +
                                 ", " + std::to_string(output_size[1]) + "]");
   const Planes pl(input.shape());
-  return avg_pool(input, {adaptive_windows(pl.h, output_size[0]), adaptive_windows(pl.w, output_size[1]), true});
+  return avg_pool(input, {adaptive_windows(pl.h, output_size[0]), adaptive_windows(pl.w, output_size[1]), true,
+                          autograd::DimsAttributes{output_size}});
 }
 
 // ---- max pooling ----
@@ -238,7 +243,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Poo
         }
     }
   });
-  y = record(Op::max_pool2d, {input}, y, [idx, shape = input.shape()](const Tensor& g) {
+  y = record(Op::max_pool2d, params, {input}, y, [idx, shape = input.shape()](const Tensor& g) {
     return Grads{max_pool2d_backward(g, idx, shape)};
   });
   return {y, idx};

@@ -1,6 +1,7 @@
 // Reductions: sum, mean, max/argmax, and sum_to (the inverse of broadcasting).
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "common.hpp"
@@ -35,18 +36,41 @@ Shape drop_reduced(const Shape& s, const std::vector<bool>& mask) {
   return out;
 }
 
+// x seen as (outer, kept, inner) with the outer and inner dims reduced and the middle ones kept:
+// the shape of every sum a training step takes (a bias gradient over rows or over N, H, W; a full
+// sum). Empty when the kept dims are not one run.
+struct KeptRun {
+  std::int64_t outer = 1, kept = 1, inner = 1;
+};
+std::optional<KeptRun> kept_run(const Shape& x, const Shape& out) {
+  KeptRun r;
+  std::size_t i = 0;
+  for (; i < x.size() && out[i] == 1; ++i) r.outer *= x[i];
+  for (; i < x.size() && out[i] == x[i]; ++i) r.kept *= x[i];
+  for (; i < x.size(); ++i) {
+    if (out[i] != 1) return std::nullopt;
+    r.inner *= x[i];
+  }
+  return r;
+}
+
 // Sum into `out_shape` (x's shape with reduced dims set to 1). Floats accumulate in double.
 Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
   Tensor out = empty(out_shape, x.dtype());
+  const std::optional<KeptRun> run = x.is_contiguous() ? kept_run(x.shape(), out_shape) : std::nullopt;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
     std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{0});
     const T* px = x.data_ptr<T>();
-    if (out.numel() == 1 && x.is_contiguous()) {
-      Acc s{0};
-      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) s += px[i];
-      acc[0] = s;
+    if (run) {  // one line of inner values at a time
+      for (std::int64_t o = 0; o < run->outer; ++o)
+        for (std::int64_t k = 0; k < run->kept; ++k) {
+          const T* line = px + (o * run->kept + k) * run->inner;
+          Acc s{0};
+          for (std::int64_t i = 0; i < run->inner; ++i) s += line[i];
+          acc[static_cast<std::size_t>(k)] += s;
+        }
     } else {  // in row-major order whatever x's layout: the same sums as for a contiguous x
       detail::for_each_offset<2>(x.shape(), {x.strides(), detail::broadcast_strides(out_shape, x.shape())},
                                  [&](const auto& o) { acc[static_cast<std::size_t>(o[1])] += px[o[0]]; });
@@ -57,33 +81,15 @@ Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
   return out;
 }
 
-// Repeats g (of a shape that broadcasts to `shape`) to fill `shape`.
-Tensor repeat_to(const Tensor& g, const Shape& shape) {
-  Tensor out = empty(shape, g.dtype());
-  dispatch(g.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* pg = g.data_ptr<T>();
-    T* po = out.data<T>();
-    detail::for_each_offset<2>(shape, {contiguous_strides(shape), detail::broadcast_strides(g, shape)},
-                               [&](const auto& o) { po[o[0]] = pg[o[1]]; });
-  });
-  return out;
-}
-
 }  // namespace
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
   const std::size_t lead = grad.shape().size() - shape.size();
-  Shape keep(grad.shape().size(), 1);
-  for (std::size_t i = 0; i < shape.size(); ++i) keep[lead + i] = shape[i] == 1 ? 1 : grad.shape()[lead + i];
-  if (autograd::needs_grad({grad})) {  // create_graph: a recorded sum
-    std::vector<std::int64_t> dims;
-    for (std::size_t i = 0; i < keep.size(); ++i)
-      if (keep[i] != grad.shape()[i]) dims.push_back(static_cast<std::int64_t>(i));
-    return reshape(sum(grad, dims, true), shape);
-  }
-  return reshape(sum_keepdim(grad, keep), shape);
+  std::vector<std::int64_t> dims;
+  for (std::size_t i = 0; i < grad.shape().size(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && grad.shape()[i] != 1)) dims.push_back(static_cast<std::int64_t>(i));
+  return reshape(sum(grad, dims, true), shape);
 }
 
 Tensor sum_to_size(const Tensor& x, const Shape& size) {
@@ -99,10 +105,9 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
   const Shape keep = keepdim_shape(x, mask);
   Tensor y = sum_keepdim(x, keep);
   if (!keepdim) y = y.detach().reshape(drop_reduced(x.shape(), mask));
-  return record(Op::sum, {x}, y, [shape = x.shape(), keep](const Tensor& g) {
-    if (autograd::needs_grad({g})) return Grads{broadcast_to(g.reshape(keep), shape)};  // create_graph
-    return Grads{repeat_to(g.reshape(keep), shape)};
-  });
+  if (!autograd::needs_grad({x})) return y;
+  return record(Op::sum, autograd::DimsAttributes{dims, keepdim}, {x}, y,
+                [shape = x.shape(), keep](const Tensor& g) { return Grads{expand(g.reshape(keep), shape)}; });
 }
 
 Tensor sum(const Tensor& x) { return sum(x, {}, false); }
@@ -182,31 +187,12 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
   const Shape out_shape = reduced_shape(x, dim, keepdim);
   values = values.reshape(out_shape);
   Tensor indices = idx.reshape(out_shape);
-  values = record(Op::max, {x}, values, [shape = x.shape(), l, idx](const Tensor& g) {
-    if (autograd::needs_grad({g})) {  // create_graph: g spread along dim, times a constant one-hot mask
-      Tensor mask = zeros(shape, g.dtype());
-      dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
-        using T = decltype(tag);
-        const std::int64_t* pi = idx.data<std::int64_t>();
-        for (std::int64_t o = 0; o < l.outer; ++o)
-          for (std::int64_t i = 0; i < l.inner; ++i) mask.data<T>()[(o * l.len + pi[o * l.inner + i]) * l.inner + i] = 1;
-      });
-      return Grads{mul(broadcast_to(g.reshape({l.outer, 1, l.inner}), {l.outer, l.len, l.inner}).reshape(shape), mask)};
-    }
-    // Route each gradient to the position its maximum came from.
-    Tensor dx = zeros(shape, g.dtype());
-    const Tensor gc = g.expect_contiguous();
-    dispatch_floating(g.dtype(), "max_backward", [&](auto tag) {
-      using T = decltype(tag);
-      const T* pg = gc.data<T>();
-      const std::int64_t* pi = idx.data<std::int64_t>();
-      T* pd = dx.data<T>();
-      for (std::int64_t o = 0; o < l.outer; ++o)
-        for (std::int64_t i = 0; i < l.inner; ++i)
-          pd[(o * l.len + pi[o * l.inner + i]) * l.inner + i] += pg[o * l.inner + i];
-    });
-    return Grads{dx};
-  });
+  // Each gradient goes back to the position its maximum came from: the scatter of the indices
+  // (recorded, so it is differentiated again by a gather).
+  values = record(Op::max, autograd::DimAttributes{dim, keepdim}, {x}, values,
+                  [shape = x.shape(), dim, index = indices.reshape(reduced_shape(x, dim, true))](const Tensor& g) {
+                    return Grads{scatter_add(zeros(shape, g.dtype()), dim, index, g.reshape(index.shape()))};
+                  });
   return {values, indices};
 }
 
@@ -225,21 +211,18 @@ Tensor max(const Tensor& x) {
     // As PyTorch's evenly_distribute_backward: every element equal to the maximum (every NaN, when
     // the maximum is NaN) gets an equal share of the gradient.
     const Tensor x = sx.get().expect_contiguous();
-    const bool create_graph = autograd::needs_grad({g});
-    Tensor dx = zeros(x.shape(), x.dtype());  // the gradient, or under create_graph the share of g per element
+    Tensor share = zeros(x.shape(), x.dtype());  // 1/count at each maximum: a constant
     dispatch_floating(x.dtype(), "max_backward", [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
       const T m = sv.get().template data<T>()[0];
-      T* pd = dx.data<T>();
+      T* pd = share.data<T>();
       auto is_max = [m](T v) { return m != m ? v != v : v == m; };
       std::int64_t count = 0;
       for (std::int64_t i = 0; i < x.numel(); ++i) count += is_max(px[i]);
-      const T share = (create_graph ? T{1} : g.item<T>()) / static_cast<T>(count);
-      for (std::int64_t i = 0; i < x.numel(); ++i) pd[i] = is_max(px[i]) ? share : T{0};
+      for (std::int64_t i = 0; i < x.numel(); ++i) pd[i] = is_max(px[i]) ? T{1} / static_cast<T>(count) : T{0};
     });
-    if (create_graph) return Grads{mul(broadcast_to(g, x.shape()), dx)};
-    return Grads{dx};
+    return Grads{mul(expand(g, x.shape()), share)};
   });
 }
 

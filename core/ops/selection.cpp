@@ -89,7 +89,7 @@ Tensor triangle(Op op, const Tensor& x, std::int64_t diagonal, bool lower) {
       py[e++] = keep ? px[o[0]] : T{0};
     });
   });
-  return record(op, {x}, y, [op, diagonal, lower](const Tensor& g) { return Grads{triangle(op, g, diagonal, lower)}; });
+  return record(op, autograd::ScalarAttributes{static_cast<double>(diagonal)}, {x}, y, [op, diagonal, lower](const Tensor& g) { return Grads{triangle(op, g, diagonal, lower)}; });
 }
 }  // namespace
 

@@ -62,34 +62,69 @@ template <class T> void normalise_backward(bool log, const T* y, const T* g, T* 
   });
 }
 
-// softmax (log = false) or log_softmax along dim; backward from the saved output only: the fused
-// kernels first-order, the same formulas in recorded ops under create_graph.
+// softmax (log = false) or log_softmax along dim; its backward is the op below, from the saved output.
 Tensor normalise_op(Op op, bool log, const Tensor& x, std::int64_t dim) {
-  const char* name = autograd::op_name(op);
   dim = wrap_dim(dim, x.dim());
   const Lines l = lines_around(x, dim);
   Tensor y = empty(x.shape(), x.dtype());
   const Tensor xc = x.expect_contiguous();  // the kernels read rows of raw memory
-  dispatch_floating(x.dtype(), name, [&](auto tag) {
+  dispatch_floating(x.dtype(), autograd::op_name(op), [&](auto tag) {
     using T = decltype(tag);
     normalise(log, xc.data<T>(), y.data<T>(), l);
   });
-  return record(op, {x}, y, [sy = save(y), l, log, name, dim](const Tensor& g) {
-    if (autograd::needs_grad({g})) {
-      const Tensor y = sy;
-      const std::vector<std::int64_t> dims{dim};
-      if (log) return Grads{sub(g, mul(exp(y), sum(g, dims, true)))};  // g - exp(y)·Σg
-      return Grads{mul(y, sub(g, sum(mul(g, y), dims, true)))};        // y·(g - Σ g·y)
-    }
-    Tensor dx = empty(g.shape(), g.dtype());
-    const Tensor gc = g.expect_contiguous();
-    dispatch_floating(g.dtype(), name, [&](auto tag) {
-      using T = decltype(tag);
-      normalise_backward(log, sy.get().data<T>(), gc.data<T>(), dx.data<T>(), l);
-    });
-    return Grads{dx};
+  if (!autograd::needs_grad({x})) return y;
+  return record(op, autograd::DimAttributes{dim}, {x}, y, [sy = save(y), log, dim](const Tensor& g) {
+    return Grads{log ? log_softmax_backward_data(g, sy.get(), dim) : softmax_backward_data(g, sy.get(), dim)};
   });
 }
+
+// The fused backward of softmax (log = false: y·(g - Σ g·y)) or log_softmax (g - exp(y)·Σg) along
+// dim, recorded with its own derivative `grad(gg, g, y)` in ops.
+template <class G>
+Tensor normalise_backward_op(Op op, bool log, const Tensor& g, const Tensor& y, std::int64_t dim, G grad) {
+  dim = wrap_dim(dim, y.dim());
+  check_same_dtype(autograd::op_name(op), g, y);
+  if (g.shape() != y.shape())
+    throw std::invalid_argument(std::string(autograd::op_name(op)) + ": grad_output of size " + shape_str(g.shape()) +
+                                " does not match output of size " + shape_str(y.shape()));
+  const Lines l = lines_around(y, dim);
+  Tensor dx = empty(y.shape(), y.dtype());
+  const Tensor gc = g.expect_contiguous(), yc = y.expect_contiguous();
+  dispatch_floating(y.dtype(), autograd::op_name(op), [&](auto tag) {
+    using T = decltype(tag);
+    normalise_backward(log, yc.template data<T>(), gc.template data<T>(), dx.data<T>(), l);
+  });
+  if (!autograd::needs_grad({g, y})) return dx;
+  return record(op, autograd::DimAttributes{dim}, {g, y}, dx,
+                [sg = save(g), sy = save(y), dim, grad](const Tensor& gg) { return grad(gg, sg.get(), sy.get(), dim); });
+}
+
+}  // namespace
+
+// d/dg is the op itself (its Jacobian diag(y) - y·yᵀ is symmetric);
+// d/dy = gg·g - gg·Σ(g·y) - g·Σ(gg·y).
+Tensor softmax_backward_data(const Tensor& grad_output, const Tensor& output, std::int64_t dim) {
+  return normalise_backward_op(
+      Op::softmax_backward_data, false, grad_output, output, dim,
+      [](const Tensor& gg, const Tensor& g, const Tensor& y, std::int64_t dim) {
+        const std::vector<std::int64_t> dims{dim};
+        const Tensor dy = sub(sub(mul(gg, g), mul(gg, sum(mul(g, y), dims, true))), mul(g, sum(mul(gg, y), dims, true)));
+        return Grads{softmax_backward_data(gg, y, dim), dy};
+      });
+}
+
+// d/dg = gg - Σ(gg·exp(y)); d/dy = -gg·exp(y)·Σg.
+Tensor log_softmax_backward_data(const Tensor& grad_output, const Tensor& output, std::int64_t dim) {
+  return normalise_backward_op(
+      Op::log_softmax_backward_data, true, grad_output, output, dim,
+      [](const Tensor& gg, const Tensor& g, const Tensor& y, std::int64_t dim) {
+        const std::vector<std::int64_t> dims{dim};
+        const Tensor p = exp(y);
+        return Grads{sub(gg, sum(mul(gg, p), dims, true)), neg(mul(mul(gg, p), sum(g, dims, true)))};
+      });
+}
+
+namespace {
 
 // torch.logsumexp, unlike the kernels (whose NaN serves log_softmax and cross-entropy), keeps an
 // infinite max: a line of only -inf (or an empty line) gives -inf, a +inf entry gives +inf; only a
@@ -127,7 +162,7 @@ Tensor logsumexp(const Tensor& x, std::int64_t dim, bool keepdim) {
     keep_infinite_maxima(xc.data<T>(), lse.data<T>(), l);
   });
   // d lse / dx = softmax(x) = exp(x - lse), with g and lse broadcast along dim.
-  lse = record(Op::logsumexp, {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {
+  lse = record(Op::logsumexp, autograd::DimAttributes{dim, keepdim}, {x}, lse, [sx = save(x), sl = save(lse)](const Tensor& g) {
     return Grads{mul(g, exp(sub(sx.get(), sl.get())))};
   });
   return keepdim || x.dim() == 0 ? lse : squeeze(lse, dim);

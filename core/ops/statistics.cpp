@@ -73,7 +73,7 @@ Tensor cumsum(const Tensor& x, std::int64_t dim) {
       }
   });
   // Each input element feeds every later output: the gradient is the reversed cumulative sum.
-  return record(Op::cumsum, {x}, y, [dim](const Tensor& g) { return Grads{flip(cumsum(flip(g, {dim}), dim), {dim})}; });
+  return record(Op::cumsum, autograd::DimAttributes{dim}, {x}, y, [dim](const Tensor& g) { return Grads{flip(cumsum(flip(g, {dim}), dim), {dim})}; });
 }
 
 }  // namespace tapegrad

@@ -39,6 +39,11 @@ using Geometry = std::function<Tensor(const Tensor&)>;
 
 Tensor picking_view(Op op, const Tensor& x, const Geometry& geometry, bool row_major_input = false);
 
+// A view's tape attributes: its geometry over the storage it shares with its input.
+autograd::ViewAttributes view_attributes(const Tensor& view) {
+  return {view.shape(), view.strides(), view.storage_offset()};
+}
+
 // The backward of a picking view: zeros shaped like the view's input, with g added at the elements the
 // view picks (repeated elements, as unfold's overlapping windows, accumulate). Its own backward is the
 // picking view again.
@@ -52,7 +57,7 @@ Tensor view_scatter(Op op, const Tensor& g, const Shape& input_shape, const Geom
     detail::for_each_offset<2>(target.shape(), {target.strides(), g.strides()},
                                [&](const auto& o) { pt[o[0]] += pg[o[1]]; });
   });
-  return record(Op::view_scatter, {g}, dx, [op, geometry, row_major_input](const Tensor& gg) {
+  return record(Op::view_scatter, view_attributes(target), {g}, dx, [op, geometry, row_major_input](const Tensor& gg) {
     return Grads{picking_view(op, gg, geometry, row_major_input)};
   });
 }
@@ -63,14 +68,14 @@ Tensor picking_view(Op op, const Tensor& x0, const Geometry& geometry, bool row_
   const Tensor x = row_major_input ? contiguous(x0) : x0;
   Tensor y = geometry(x);
   if (!autograd::needs_grad({x})) return y;
-  return record(op, {x}, y, [shape = x.shape(), op, geometry, row_major_input](const Tensor& g) {
+  return record(op, view_attributes(y), {x}, y, [shape = x.shape(), op, geometry, row_major_input](const Tensor& g) {
     return Grads{view_scatter(op, g, shape, geometry, row_major_input)};
   });
 }
 
 // Records a rearranging view (same elements, new shape or order) whose inverse is `undo`.
 Tensor rearranging_view(Op op, const Tensor& x, const Tensor& y, std::function<Tensor(const Tensor&)> undo) {
-  return record(op, {x}, y, [undo = std::move(undo)](const Tensor& g) { return Grads{undo(g)}; });
+  return record(op, view_attributes(y), {x}, y, [undo = std::move(undo)](const Tensor& g) { return Grads{undo(g)}; });
 }
 
 Shape infer_shape(const Shape& requested, std::int64_t numel) {
@@ -498,7 +503,7 @@ std::vector<Tensor> split_pieces(Op op, const Tensor& x, std::int64_t dim, const
     pieces.push_back(make_view(x, piece, strides, x.storage_offset() + start * strides[static_cast<std::size_t>(dim)]));
     start += s;
   }
-  pieces = autograd::record_multi(op, {x}, pieces, [dim, shape = x.shape(), sizes](const std::vector<Tensor>& grads) {
+  pieces = autograd::record_multi(op, autograd::DimAttributes{dim}, {x}, pieces, [dim, shape = x.shape(), sizes](const std::vector<Tensor>& grads) {
     std::vector<Tensor> parts;
     for (std::size_t i = 0; i < grads.size(); ++i) {
       if (grads[i].defined()) { parts.push_back(grads[i]); continue; }
@@ -575,7 +580,7 @@ std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim) {
   std::vector<Tensor> pieces;
   for (std::int64_t i = 0; i < x.shape()[dim]; ++i)
     pieces.push_back(make_view(x, piece, piece_strides, x.storage_offset() + i * step));
-  pieces = autograd::record_multi(Op::unbind, {x}, pieces, [dim, piece](const std::vector<Tensor>& grads) {
+  pieces = autograd::record_multi(Op::unbind, autograd::DimAttributes{dim}, {x}, pieces, [dim, piece](const std::vector<Tensor>& grads) {
     const Dtype dtype = first_defined_dtype(grads);
     std::vector<Tensor> parts;
     for (const auto& g : grads) parts.push_back(g.defined() ? g : zeros(piece, dtype));

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "../../core/ops.hpp"
-#include "../reduction.hpp"
-#include "loss_utils.hpp"
+#include "../../core/reduction.hpp"
+#include "../../core/ops/loss_utils.hpp"
 
 namespace tapegrad::nn::detail {
+
+using tapegrad::detail::check_loss_dtype;
+using tapegrad::detail::torch_type_name;
 
 // kNone: the losses as they are; kSum: their sum; kMean: their mean (NaN over none, as PyTorch).
 inline Tensor apply_reduction(const Tensor& losses, Reduction reduction) {

@@ -8,7 +8,7 @@
 
 #include "../../core/arg.hpp"
 #include "../../core/tensor.hpp"
-#include "../reduction.hpp"
+#include "../../core/reduction.hpp"
 
 namespace tapegrad::nn {
 

@@ -53,10 +53,11 @@ TEST_CASE("tape: dump lists live entries in execution order with names and shape
   tg::Tensor h = tg::relu(tg::matmul(x, w.t()));
   tg::Tensor loss = h.sum();
   const std::string dump = ag::tape_dump();
-  const auto p_permute = dump.find(" permute([4, 3]) -> [3, 4] float64\n");
+  // "name[attributes](input shapes) -> output shape dtype"
+  const auto p_permute = dump.find(" permute[size=[3, 4], stride=[1, 3], storage_offset=0]([4, 3]) -> [3, 4] float64\n");
   const auto p_mm = dump.find(" mm([2, 3], [3, 4]) -> [2, 4] float64\n");
   const auto p_relu = dump.find(" relu([2, 4]) -> [2, 4] float64\n");
-  const auto p_sum = dump.find(" sum([2, 4]) -> [] float64\n");
+  const auto p_sum = dump.find(" sum[dims=all]([2, 4]) -> [] float64\n");
   INFO(dump);
   REQUIRE(p_permute != std::string::npos);
   REQUIRE(p_mm != std::string::npos);
@@ -70,7 +71,52 @@ TEST_CASE("tape: dump lists live entries in execution order with names and shape
   tg::Tensor s = x * tg::ones({2, 3}, tg::kFloat64);
   CHECK(ag::tape_dump().find(" mul([2, 3], -) -> [2, 3] float64\n") != std::string::npos);
   tg::Tensor s2 = x * 2.0;
-  CHECK(ag::tape_dump().find(" mul([2, 3]) -> [2, 3] float64\n") != std::string::npos);
+  CHECK(ag::tape_dump().find(" mul[value=2]([2, 3]) -> [2, 3] float64\n") != std::string::npos);
+}
+
+TEST_CASE("tape: an entry keeps its op and its attributes in typed form", "[core]") {
+  tg::Tensor x = tg::randn({2, 3, 4, 4}, tg::kFloat64).requires_grad_();
+  const auto node = [](const tg::Tensor& t) -> const ag::Node& { return *t.impl()->grad_fn; };
+
+  const tg::Tensor s = tg::log_softmax(x, 1);
+  CHECK(node(s).op == ag::Op::log_softmax);
+  CHECK(node(s).name() == "log_softmax");
+  CHECK(std::get<ag::DimAttributes>(node(s).attributes).dim == 1);
+
+  const tg::Tensor r = tg::sum(x, {0, 2}, true);
+  const auto& dims = std::get<ag::DimsAttributes>(node(r).attributes);
+  CHECK(dims.dims == std::vector<std::int64_t>{0, 2});
+  CHECK(dims.keepdim);
+
+  const tg::Tensor w = tg::randn({5, 3, 3, 3}, tg::kFloat64).requires_grad_();
+  const tg::Tensor c = tg::conv2d(x, w, {}, tg::Conv2dParams().stride({2, 1}).padding({1, 1, 0, 0}));
+  const auto& conv = std::get<tg::Conv2dParams>(node(c).attributes);
+  CHECK(conv.stride() == std::vector<std::int64_t>{2, 1});
+  CHECK(conv.padding() == std::vector<std::int64_t>{1, 1, 0, 0});
+
+  const tg::Tensor logits = tg::randn({4, 3}, tg::kFloat64).requires_grad_();
+  const tg::Tensor loss = tg::cross_entropy_loss(logits, tg::tensor({0, 2, 1, 2}, tg::kInt64), {}, tg::kSum, 1, 0.25);
+  const auto& l = std::get<ag::LossAttributes>(node(loss).attributes);
+  CHECK(node(loss).op == ag::Op::cross_entropy);
+  CHECK(l.reduction == tg::kSum);
+  CHECK(l.ignore_index == 1);
+  CHECK(l.label_smoothing == 0.25);
+
+  // The anomaly message names the op with its attributes.
+  {
+    ag::DetectAnomalyGuard anomaly;
+    const tg::Tensor z = tg::zeros({2}, tg::kFloat64).requires_grad_();
+    CHECK_THROWS_WITH(tg::log(tg::clamp(z, std::nullopt, 0.0)),
+                      Catch::Contains("of op 'log'") && Catch::Contains("contains -inf"));
+    CHECK_THROWS_WITH(tg::pow(z, -1.0), Catch::Contains("of op 'pow' [value=-1]") && Catch::Contains("contains inf"));
+  }
+
+  // A user-defined op keeps its own name and has no built-in attributes.
+  const tg::Tensor u = ag::record("my_op", {x}, x.detach() * 2.0, [](const tg::Tensor& g) { return ag::Grads{g * 2.0}; });
+  CHECK(node(u).name() == "my_op");
+  CHECK(std::holds_alternative<ag::NoAttributes>(node(u).attributes));
+  CHECK_THROWS_WITH(ag::record("", {x}, x.detach(), [](const tg::Tensor& g) { return ag::Grads{g}; }),
+                    Catch::Contains("needs a name"));
 }
 
 TEST_CASE("tape: backward accumulates into leaves; non-leaf grads only when retained", "[core]") {

@@ -1,4 +1,4 @@
-// Op-table entries of core/ops/elementwise.cpp and core/ops/activation.cpp.
+// Op-table entries of core/ops/elementwise.cpp and core/ops/unary.cpp.
 #include "op_table.hpp"
 
 namespace tapegrad::testing {
@@ -47,6 +47,13 @@ std::vector<OpTableEntry> elementwise_entries() {
       {"relu", "", one, [](const Inputs& x) { return relu(x[0]); }},
       {"sigmoid", "", one, [](const Inputs& x) { return sigmoid(x[0]); }},
       {"tanh", "", one, [](const Inputs& x) { return tanh(x[0]); }},
+      // The activations' backward ops, on (grad_output, output); relu's output is constant in its derivative.
+      {"threshold_backward", "relu's", [] { return Inputs{sample({2, 3}), sample({2, 3}, false)}; },
+       [](const Inputs& x) { return threshold_backward(x[0], x[1], 0.0); }},
+      {"sigmoid_backward", "", [] { return Inputs{sample({2, 3}), sample_in({2, 3}, 0.1, 0.9)}; },
+       [](const Inputs& x) { return sigmoid_backward(x[0], x[1]); }},
+      {"tanh_backward", "", [] { return Inputs{sample({2, 3}), sample_in({2, 3}, -0.9, 0.9)}; },
+       [](const Inputs& x) { return tanh_backward(x[0], x[1]); }},
   };
 }
 

@@ -30,6 +30,10 @@ std::vector<OpTableEntry> reduction_shape_entries() {
       {"t", "", matrix, [](const Inputs& x) { return t(x[0]); }},
       {"gather", "repeated indices", matrix,
        [](const Inputs& x) { return gather(x[0], 1, indices({0, 3, 3, 1, 2, 2}, {3, 2})); }},
+      {"index_select_backward", "repeated indices", [] { return Inputs{sample({3, 3})}; },
+       [](const Inputs& x) { return index_select_backward(x[0], {3, 4}, 1, indices({2, 0, 2}, {3})); }},
+      {"scatter_add", "self and src, src larger than index", [] { return Inputs{sample({3, 4}), sample({3, 3})}; },
+       [](const Inputs& x) { return scatter_add(x[0], 1, indices({0, 3, 0, 1, 1, 2}, {3, 2}), x[1]); }},
       {"index_select", "repeated indices", matrix,
        [](const Inputs& x) { return index_select(x[0], 1, indices({2, 0, 2}, {3})); }},
       // Recorded only by the create_graph backward of gather/index_select: reached through autograd::grad.

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "../../core/tensor.hpp"
+#include "../tensor.hpp"
 
-namespace tapegrad::nn::detail {
+namespace tapegrad::detail {
 
 struct ClassLayout {
   std::int64_t batch = 1, classes = 0, inner = 1;
@@ -35,4 +35,4 @@ void check_target_bounds(const Tensor& target, std::int64_t classes, std::int64_
 // denominator of the kMean reduction.
 double valid_target_weight(const Tensor& target, const Tensor& weight, std::int64_t ignore_index);
 
-}  // namespace tapegrad::nn::detail
+}  // namespace tapegrad::detail

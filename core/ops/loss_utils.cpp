@@ -2,11 +2,11 @@
 
 #include <stdexcept>
 
-#include "../../core/ops.hpp"
+#include "../ops.hpp"
 
 namespace tapegrad {
 
-namespace nn::detail {
+namespace detail {
 
 const char* torch_type_name(Dtype dtype) {
   switch (dtype) {
@@ -35,10 +35,7 @@ Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominat
 
 Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count) {
   if (reduction == Reduction::kNone) return g.reshape({count});
-  if (autograd::needs_grad({g}))  // create_graph: recorded, so the loss's backward stays differentiable in g
-    return broadcast_to(reduction == Reduction::kMean ? div(g, denominator) : g, {count}).contiguous();
-  const double scale = reduction == Reduction::kMean ? g.item() / denominator : g.item();
-  return full({count}, scale, g.dtype());
+  return expand(reduction == Reduction::kMean ? div(g, denominator) : g, {count});
 }
 
 Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, const Shape& shape) {
@@ -51,5 +48,5 @@ Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, con
   return broadcast_to(t.detach(), shape).contiguous();  // the loss kernels read it element by element
 }
 
-}  // namespace nn::detail
+}  // namespace detail
 }  // namespace tapegrad

@@ -5,7 +5,7 @@
 
 #include "loss_utils.hpp"
 
-namespace tapegrad::nn::detail {
+namespace tapegrad::detail {
 
 ClassLayout class_layout(const char* op, const Tensor& input) {
   check_floating(input.dtype(), op);
@@ -94,4 +94,4 @@ double valid_target_weight(const Tensor& target0, const Tensor& weight0, std::in
   });
 }
 
-}  // namespace tapegrad::nn::detail
+}  // namespace tapegrad::detail
