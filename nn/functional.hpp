@@ -9,9 +9,9 @@
 
 #include "options/activation.hpp"
 #include "options/conv.hpp"
-#include "options/layers.hpp"
+#include "options/embedding.hpp"
 #include "options/loss.hpp"
-#include "options/normalization.hpp"
+#include "options/batchnorm.hpp"
 
 namespace tapegrad::nn {
 namespace functional {

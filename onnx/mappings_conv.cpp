@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "../nn/modules/conv.hpp"
-#include "../nn/modules/normalization.hpp"
+#include "../nn/modules/batchnorm.hpp"
 #include "mappings.hpp"
 
 namespace tapegrad::onnx {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../module.hpp"
-#include "../options/normalization.hpp"
+#include "../options/batchnorm.hpp"
 
 namespace tapegrad::nn {
 

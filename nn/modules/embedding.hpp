@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../module.hpp"
-#include "../options/layers.hpp"
+#include "../options/embedding.hpp"
 
 namespace tapegrad::nn {
 

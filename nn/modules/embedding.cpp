@@ -1,4 +1,4 @@
-#include "layers.hpp"
+#include "embedding.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "normalization.hpp"
+#include "batchnorm.hpp"
 
 #include <cstdio>
 #include <stdexcept>
