@@ -2,8 +2,11 @@
 // Flatten / Unflatten.
 #include <stdexcept>
 
-#include "../nn/modules/conv.hpp"
 #include "../nn/modules/batchnorm.hpp"
+#include "../nn/modules/conv.hpp"
+#include "../nn/modules/dropout.hpp"
+#include "../nn/modules/linear.hpp"
+#include "../nn/modules/pooling.hpp"
 #include "mappings.hpp"
 
 namespace tapegrad::onnx {

@@ -1,4 +1,5 @@
-// The toolkit's activations, each composed of core ops: no backward of their own, so their gradients
+// The activations. relu, sigmoid, tanh, softmax and log_softmax call core's ops (which hold forward and
+// backward); the others are each composed of core ops: no backward of their own, so their gradients
 // (and gradients of gradients) come from the parts. Where a branch of `where` could overflow, its
 // input is clamped first: where() routes a zero gradient to the unused branch, and 0 · inf would
 // otherwise turn it into NaN.
@@ -14,6 +15,12 @@ namespace tapegrad::nn::functional {
 namespace {
 Tensor constant(const Tensor& like, double v) { return full({}, v, like.dtype()); }
 }  // namespace
+
+Tensor relu(const Tensor& input) { return tapegrad::relu(input); }
+Tensor sigmoid(const Tensor& input) { return tapegrad::sigmoid(input); }
+Tensor tanh(const Tensor& input) { return tapegrad::tanh(input); }
+Tensor softmax(const Tensor& input, std::int64_t dim) { return tapegrad::softmax(input, dim); }
+Tensor log_softmax(const Tensor& input, std::int64_t dim) { return tapegrad::log_softmax(input, dim); }
 
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options) {
   // x > 0 ? x : slope·x (gradient slope at 0, as PyTorch)

@@ -1,5 +1,4 @@
-// BatchNorm1d/2d (running statistics as buffers, updated by forward in training), Dropout,
-// Dropout2d (identity in eval()), Flatten and Unflatten.
+// BatchNorm1d/2d: running statistics as buffers, updated by forward in training.
 #pragma once
 
 #include <string>
@@ -49,52 +48,6 @@ class BatchNorm2d : public BatchNormBase {
 
  protected:
   void check_input_dim(const Tensor& input) const override;
-};
-
-class Dropout : public Module {
- public:
-  explicit Dropout(const DropoutOptions& options = {});
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  DropoutOptions options_;
-};
-
-// Zeroes whole channels.
-class Dropout2d : public Module {
- public:
-  explicit Dropout2d(const DropoutOptions& options = {});
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  DropoutOptions options_;
-};
-
-class Flatten : public Module {
- public:
-  explicit Flatten(const FlattenOptions& options = {}) : options_(options) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  FlattenOptions options_;
-};
-
-class Unflatten : public Module {
- public:
-  explicit Unflatten(const UnflattenOptions& options) : options_(options) {}
-  Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : Unflatten(UnflattenOptions(dim, std::move(sizes))) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  UnflattenOptions options_;
 };
 
 }  // namespace tapegrad::nn

@@ -1,4 +1,4 @@
-// Identity, Embedding and LayerNorm.
+// Embedding: a lookup table of learnable rows.
 #pragma once
 
 #include <memory>
@@ -8,15 +8,6 @@
 #include "../options/embedding.hpp"
 
 namespace tapegrad::nn {
-
-// Returns its input (a placeholder, e.g. to switch a block off).
-class Identity : public Module {
- public:
-  Tensor forward(const Tensor& input) const { return input; }
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override { return "Identity()"; }
-  std::shared_ptr<Module> clone() const override { return clone_as<Identity>(); }
-};
 
 // A lookup table: int64 indices of any shape -> (*shape, embedding_dim). Initialised N(0, 1), the
 // padding_idx row zeroed.
@@ -38,24 +29,6 @@ class Embedding : public Module {
 
  private:
   EmbeddingOptions options_;
-};
-
-// Normalises over the trailing normalized_shape dims: (x - mean) / sqrt(var + eps) · weight + bias.
-class LayerNorm : public Module {
- public:
-  explicit LayerNorm(const LayerNormOptions& options);
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  void reset_parameters();
-  const LayerNormOptions& options() const { return options_; }
-  std::string repr() const override;
-  std::shared_ptr<Module> clone() const override { return clone_as<LayerNorm>(options_); }
-
-  Tensor weight;  // normalized_shape, ones; undefined without elementwise_affine
-  Tensor bias;    // normalized_shape, zeros
-
- private:
-  LayerNormOptions options_;
 };
 
 }  // namespace tapegrad::nn

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "../../core/autograd.hpp"
+#include "../../core/ops.hpp"
 #include "../../core/random.hpp"
 #include "../functional.hpp"
 
@@ -35,6 +36,31 @@ std::string Linear::repr() const {
   return "Linear(in_features=" + std::to_string(options_.in_features()) +
          ", out_features=" + std::to_string(options_.out_features()) +
          ", bias=" + (options_.bias() ? "true" : "false") + ")";
+}
+
+Tensor Flatten::forward(const Tensor& input) const { return flatten(input, options_.start_dim(), options_.end_dim()); }
+std::string Flatten::repr() const {
+  return "Flatten(start_dim=" + std::to_string(options_.start_dim()) + ", end_dim=" + std::to_string(options_.end_dim()) + ")";
+}
+
+Tensor Unflatten::forward(const Tensor& input) const {
+  const std::int64_t dim = wrap_dim(options_.dim(), input.dim());
+  std::int64_t product = 1;
+  for (auto s : options_.sizes()) product *= s;
+  std::string sizes;
+  for (auto s : options_.sizes()) sizes += (sizes.empty() ? "" : ", ") + std::to_string(s);
+  if (product != input.shape()[dim])
+    throw std::invalid_argument("unflatten: Provided sizes [" + sizes + "] don't multiply up to the size of dim " +
+                                std::to_string(dim) + " (" + std::to_string(input.shape()[dim]) + ") in the input tensor");
+  Shape s(input.shape().begin(), input.shape().begin() + dim);
+  s.insert(s.end(), options_.sizes().begin(), options_.sizes().end());
+  s.insert(s.end(), input.shape().begin() + dim + 1, input.shape().end());
+  return reshape(input, s);
+}
+std::string Unflatten::repr() const {
+  std::string sizes;
+  for (auto s : options_.sizes()) sizes += (sizes.empty() ? "" : ", ") + std::to_string(s);
+  return "Unflatten(dim=" + std::to_string(options_.dim()) + ", unflattened_size=(" + sizes + "))";
 }
 
 }  // namespace tapegrad::nn

@@ -1,14 +1,25 @@
-// Linear: y = x·Wᵀ + b, initialised as PyTorch: W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+// Linear: y = x·Wᵀ + b, initialised as PyTorch: W and b ~ U(-1/sqrt(in), 1/sqrt(in)); and the
+// parameterless Identity, Flatten and Unflatten (libtorch's linear.h holds them too).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../module.hpp"
 #include "../options/linear.hpp"
 
 namespace tapegrad::nn {
+
+// Returns its input (a placeholder, e.g. to switch a block off).
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& input) const { return input; }
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override { return "Identity()"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<Identity>(); }
+};
 
 class Linear : public Module {
  public:
@@ -30,6 +41,29 @@ class Linear : public Module {
 
  private:
   LinearOptions options_;
+};
+
+class Flatten : public Module {
+ public:
+  explicit Flatten(const FlattenOptions& options = {}) : options_(options) {}
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override;
+
+ private:
+  FlattenOptions options_;
+};
+
+class Unflatten : public Module {
+ public:
+  explicit Unflatten(const UnflattenOptions& options) : options_(options) {}
+  Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : Unflatten(UnflattenOptions(dim, std::move(sizes))) {}
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override;
+
+ private:
+  UnflattenOptions options_;
 };
 
 }  // namespace tapegrad::nn

@@ -1,9 +1,8 @@
-// Options of BatchNorm1d/2d, Dropout/Dropout2d, Flatten and Unflatten (libtorch's names).
+// Options of BatchNorm1d/2d and of functional::batch_norm (libtorch's names).
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "../../core/arg.hpp"
 #include "../../core/tensor.hpp"
@@ -26,27 +25,6 @@ struct BatchNormFuncOptions {
   TAPEGRAD_ARG(bool, training) = false;
   TAPEGRAD_ARG(double, momentum) = 0.1;
   TAPEGRAD_ARG(double, eps) = 1e-5;
-};
-
-struct DropoutOptions {
-  DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT
-  TAPEGRAD_ARG(double, p);
-};
-
-struct DropoutFuncOptions {
-  TAPEGRAD_ARG(double, p) = 0.5;
-  TAPEGRAD_ARG(bool, training) = true;
-};
-
-struct FlattenOptions {
-  TAPEGRAD_ARG(std::int64_t, start_dim) = 1;
-  TAPEGRAD_ARG(std::int64_t, end_dim) = -1;
-};
-
-struct UnflattenOptions {
-  UnflattenOptions(std::int64_t dim, std::vector<std::int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
-  TAPEGRAD_ARG(std::int64_t, dim);
-  TAPEGRAD_ARG(std::vector<std::int64_t>, sizes);
 };
 
 }  // namespace tapegrad::nn

@@ -1,0 +1,34 @@
+// Dropout and Dropout2d: identity in eval().
+#pragma once
+
+#include <string>
+
+#include "../module.hpp"
+#include "../options/dropout.hpp"
+
+namespace tapegrad::nn {
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(const DropoutOptions& options = {});
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override;
+
+ private:
+  DropoutOptions options_;
+};
+
+// Zeroes whole channels.
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(const DropoutOptions& options = {});
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  std::string repr() const override;
+
+ private:
+  DropoutOptions options_;
+};
+
+}  // namespace tapegrad::nn
