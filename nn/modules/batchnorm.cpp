@@ -9,7 +9,7 @@
 
 namespace tapegrad::nn {
 
-BatchNormBase::BatchNormBase(const BatchNormOptions& options) : options_(options) {
+BatchNormBase::BatchNormBase(const BatchNormOptions& options_) : options(options_) {
   if (options.num_features() <= 0)
     throw std::invalid_argument("BatchNorm: num_features must be positive, got " + std::to_string(options.num_features()));
   const std::int64_t c = options.num_features();
@@ -26,7 +26,7 @@ BatchNormBase::BatchNormBase(const BatchNormOptions& options) : options_(options
 }
 
 void BatchNormBase::reset_running_stats() {
-  if (!options_.track_running_stats()) return;
+  if (!options.track_running_stats()) return;
   running_mean.zero_();
   running_var.fill_(1.0);
   num_batches_tracked.zero_();
@@ -34,7 +34,7 @@ void BatchNormBase::reset_running_stats() {
 
 void BatchNormBase::reset_parameters() {
   reset_running_stats();
-  if (!options_.affine()) return;
+  if (!options.affine()) return;
   NoGradGuard no_grad;
   weight.fill_(1.0);
   bias.zero_();
@@ -45,42 +45,42 @@ Tensor BatchNormBase::forward(const Tensor& input) {
   // Named here, with both counts: functional::batch_norm only knows a vector's length does not match.
   // (Without weights or running statistics the layer holds nothing per channel and, as PyTorch's,
   // takes any count.)
-  if ((options_.affine() || options_.track_running_stats()) && input.size(1) != options_.num_features())
-    throw std::invalid_argument(repr() + " expected an input with " + std::to_string(options_.num_features()) +
+  if ((options.affine() || options.track_running_stats()) && input.size(1) != options.num_features())
+    throw std::invalid_argument(repr() + " expected an input with " + std::to_string(options.num_features()) +
                                 " channels (dim 1), but got " + std::to_string(input.size(1)) +
                                 " channels (input of shape " + shape_str(input.shape()) + ")");
   double factor = 0.0;
-  if (is_training() && options_.track_running_stats()) {
+  if (is_training() && options.track_running_stats()) {
     num_batches_tracked.data<std::int64_t>()[0] += 1;
     num_batches_tracked.bump_version();
     // momentum nullopt: the cumulative moving average.
-    factor = options_.momentum() ? *options_.momentum()
+    factor = options.momentum() ? *options.momentum()
                                  : 1.0 / static_cast<double>(num_batches_tracked.data<std::int64_t>()[0]);
   }
   // Batch statistics in training, and in eval when there are no running statistics.
   const bool use_batch = is_training() || !running_mean.defined();
-  const bool pass_stats = !is_training() || options_.track_running_stats();
+  const bool pass_stats = !is_training() || options.track_running_stats();
   return functional::batch_norm(input, pass_stats ? running_mean : Tensor(), pass_stats ? running_var : Tensor(),
                                 BatchNormFuncOptions()
                                     .weight(weight)
                                     .bias(bias)
                                     .training(use_batch)
                                     .momentum(factor)
-                                    .eps(options_.eps()));
+                                    .eps(options.eps()));
 }
 
 std::string BatchNormBase::repr_named(const char* name) const {
   char eps[32];
-  std::snprintf(eps, sizeof eps, "%g", options_.eps());
+  std::snprintf(eps, sizeof eps, "%g", options.eps());
   std::string momentum = "None";
-  if (options_.momentum()) {
+  if (options.momentum()) {
     char m[32];
-    std::snprintf(m, sizeof m, "%g", *options_.momentum());
+    std::snprintf(m, sizeof m, "%g", *options.momentum());
     momentum = m;
   }
-  return std::string(name) + "(" + std::to_string(options_.num_features()) + ", eps=" + eps + ", momentum=" + momentum +
-         ", affine=" + (options_.affine() ? "true" : "false") +
-         ", track_running_stats=" + (options_.track_running_stats() ? "true" : "false") + ")";
+  return std::string(name) + "(" + std::to_string(options.num_features()) + ", eps=" + eps + ", momentum=" + momentum +
+         ", affine=" + (options.affine() ? "true" : "false") +
+         ", track_running_stats=" + (options.track_running_stats() ? "true" : "false") + ")";
 }
 
 void BatchNorm1d::check_input_dim(const Tensor& input) const {

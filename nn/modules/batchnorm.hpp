@@ -12,22 +12,19 @@ namespace tapegrad::nn {
 // (int64 0-d); parameters weight (ones) and bias (zeros) when affine.
 class BatchNormBase : public Module {
  public:
-  explicit BatchNormBase(const BatchNormOptions& options);
+  explicit BatchNormBase(const BatchNormOptions& options_);
   Tensor forward(const Tensor& input);
   Tensor operator()(const Tensor& input) { return forward(input); }
   void reset_running_stats();
   void reset_parameters();
-  const BatchNormOptions& options() const { return options_; }
 
   Tensor weight, bias;
   Tensor running_mean, running_var, num_batches_tracked;
+  BatchNormOptions options;
 
  protected:
   virtual void check_input_dim(const Tensor& input) const = 0;
   std::string repr_named(const char* name) const;
-
- private:
-  BatchNormOptions options_;
 };
 
 // (N, C) or (N, C, L).

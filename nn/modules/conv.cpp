@@ -9,7 +9,7 @@
 
 namespace tapegrad::nn {
 
-Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
+Conv2d::Conv2d(const Conv2dOptions& options_) : options(options_) {
   const auto& o = options;
   if (o.in_channels() <= 0 || o.out_channels() <= 0 || o.groups() <= 0)
     throw std::invalid_argument("Conv2d: in_channels, out_channels and groups must be positive, got " +
@@ -39,14 +39,14 @@ Tensor Conv2d::forward(const Tensor& input) const {
   return functional::conv2d(input, weight,
                             Conv2dFuncOptions()
                                 .bias(bias)
-                                .stride(options_.stride())
-                                .padding(options_.padding())
-                                .dilation(options_.dilation())
-                                .groups(options_.groups()));
+                                .stride(options.stride())
+                                .padding(options.padding())
+                                .dilation(options.dilation())
+                                .groups(options.groups()));
 }
 
 std::string Conv2d::repr() const {
-  const auto& o = options_;
+  const auto& o = options;
   std::string s = "Conv2d(" + std::to_string(o.in_channels()) + ", " + std::to_string(o.out_channels()) +
                   ", kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride());
   if (o.padding().is_mode()) s += ", padding=" + o.padding().mode();

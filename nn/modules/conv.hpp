@@ -13,18 +13,15 @@ class Conv2d : public Module {
  public:
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, ExpandingArray<2> kernel_size)
       : Conv2d(Conv2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
-  explicit Conv2d(const Conv2dOptions& options);
+  explicit Conv2d(const Conv2dOptions& options_);
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   void reset_parameters();
-  const Conv2dOptions& options() const { return options_; }
   std::string repr() const override;
 
   Tensor weight;
   Tensor bias;  // undefined when options.bias(false)
-
- private:
-  Conv2dOptions options_;
+  Conv2dOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -19,16 +19,16 @@ std::string p_str(double p) {
 }
 }  // namespace
 
-Dropout::Dropout(const DropoutOptions& options) : options_(options) { check_p(options.p()); }
+Dropout::Dropout(const DropoutOptions& options_) : options(options_) { check_p(options.p()); }
 Tensor Dropout::forward(const Tensor& input) const {
-  return functional::dropout(input, DropoutFuncOptions().p(options_.p()).training(is_training()));
+  return functional::dropout(input, DropoutFuncOptions().p(options.p()).training(is_training()));
 }
-std::string Dropout::repr() const { return "Dropout(p=" + p_str(options_.p()) + ")"; }
+std::string Dropout::repr() const { return "Dropout(p=" + p_str(options.p()) + ")"; }
 
-Dropout2d::Dropout2d(const DropoutOptions& options) : options_(options) { check_p(options.p()); }
+Dropout2d::Dropout2d(const DropoutOptions& options_) : options(options_) { check_p(options.p()); }
 Tensor Dropout2d::forward(const Tensor& input) const {
-  return functional::dropout2d(input, DropoutFuncOptions().p(options_.p()).training(is_training()));
+  return functional::dropout2d(input, DropoutFuncOptions().p(options.p()).training(is_training()));
 }
-std::string Dropout2d::repr() const { return "Dropout2d(p=" + p_str(options_.p()) + ")"; }
+std::string Dropout2d::repr() const { return "Dropout2d(p=" + p_str(options.p()) + ")"; }
 
 }  // namespace tapegrad::nn

@@ -10,25 +10,23 @@ namespace tapegrad::nn {
 
 class Dropout : public Module {
  public:
-  explicit Dropout(const DropoutOptions& options = {});
+  explicit Dropout(const DropoutOptions& options_ = {});
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override;
 
- private:
-  DropoutOptions options_;
+  DropoutOptions options;
 };
 
 // Zeroes whole channels.
 class Dropout2d : public Module {
  public:
-  explicit Dropout2d(const DropoutOptions& options = {});
+  explicit Dropout2d(const DropoutOptions& options_ = {});
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override;
 
- private:
-  DropoutOptions options_;
+  DropoutOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -8,14 +8,14 @@
 
 namespace tapegrad::nn {
 
-Embedding::Embedding(const EmbeddingOptions& options) : options_(options) {
+Embedding::Embedding(const EmbeddingOptions& options_) : options(options_) {
   const std::int64_t n = options.num_embeddings();
   if (n < 0 || options.embedding_dim() < 0)
     throw std::invalid_argument("Embedding: num_embeddings and embedding_dim must be >= 0");
   if (options.padding_idx()) {
     const std::int64_t pad = *options.padding_idx();
     if (pad >= n || pad < -n) throw std::invalid_argument("Embedding: Padding_idx must be within num_embeddings");
-    options_.padding_idx(pad < 0 ? pad + n : pad);
+    options.padding_idx(pad < 0 ? pad + n : pad);
   }
   weight = register_parameter("weight", empty({n, options.embedding_dim()}));
   reset_parameters();
@@ -24,11 +24,11 @@ Embedding::Embedding(const EmbeddingOptions& options) : options_(options) {
 void Embedding::reset_parameters() {
   NoGradGuard no_grad;
   weight.copy_(randn(weight.shape(), weight.dtype()));
-  if (options_.padding_idx()) {
-    const std::int64_t d = options_.embedding_dim();
+  if (options.padding_idx()) {
+    const std::int64_t d = options.embedding_dim();
     dispatch(weight.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      std::fill_n(weight.data<T>() + *options_.padding_idx() * d, d, T{0});
+      std::fill_n(weight.data<T>() + *options.padding_idx() * d, d, T{0});
     });
   }
 }
@@ -44,12 +44,12 @@ Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFr
 }
 
 Tensor Embedding::forward(const Tensor& input) const {
-  return functional::embedding(input, weight, functional::EmbeddingFuncOptions().padding_idx(options_.padding_idx()));
+  return functional::embedding(input, weight, functional::EmbeddingFuncOptions().padding_idx(options.padding_idx()));
 }
 
 std::string Embedding::repr() const {
-  std::string s = "Embedding(" + std::to_string(options_.num_embeddings()) + ", " + std::to_string(options_.embedding_dim());
-  if (options_.padding_idx()) s += ", padding_idx=" + std::to_string(*options_.padding_idx());
+  std::string s = "Embedding(" + std::to_string(options.num_embeddings()) + ", " + std::to_string(options.embedding_dim());
+  if (options.padding_idx()) s += ", padding_idx=" + std::to_string(*options.padding_idx());
   return s + ")";
 }
 

@@ -14,21 +14,18 @@ namespace tapegrad::nn {
 class Embedding : public Module {
  public:
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim) : Embedding(EmbeddingOptions(num_embeddings, embedding_dim)) {}
-  explicit Embedding(const EmbeddingOptions& options);
+  explicit Embedding(const EmbeddingOptions& options_);
   // An Embedding holding a copy of `embeddings` (2-D); frozen (no grad) unless options.freeze(false).
   static Embedding from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options = {});
 
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   void reset_parameters();
-  const EmbeddingOptions& options() const { return options_; }
   std::string repr() const override;
-  std::shared_ptr<Module> clone() const override { return clone_as<Embedding>(options_); }
+  std::shared_ptr<Module> clone() const override { return clone_as<Embedding>(options); }
 
   Tensor weight;  // (num_embeddings, embedding_dim)
-
- private:
-  EmbeddingOptions options_;
+  EmbeddingOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -24,7 +24,7 @@ class Identity : public Module {
 class Linear : public Module {
  public:
   Linear(std::int64_t in_features, std::int64_t out_features) : Linear(LinearOptions(in_features, out_features)) {}
-  explicit Linear(const LinearOptions& options);
+  explicit Linear(const LinearOptions& options_);
 
   // x of shape (*, in_features), including 1-D (in_features) and an empty batch (0, in_features).
   Tensor forward(const Tensor& input) const;
@@ -32,38 +32,33 @@ class Linear : public Module {
 
   // Draws fresh values from the calling thread's generator (weight first, then bias).
   void reset_parameters();
-  const LinearOptions& options() const { return options_; }
   std::string repr() const override;
-  std::shared_ptr<Module> clone() const override { return clone_as<Linear>(options_); }
+  std::shared_ptr<Module> clone() const override { return clone_as<Linear>(options); }
 
   Tensor weight;  // (out_features, in_features)
   Tensor bias;    // (out_features), undefined when options.bias(false)
-
- private:
-  LinearOptions options_;
+  LinearOptions options;
 };
 
 class Flatten : public Module {
  public:
-  explicit Flatten(const FlattenOptions& options = {}) : options_(options) {}
+  explicit Flatten(const FlattenOptions& options_ = {}) : options(options_) {}
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override;
 
- private:
-  FlattenOptions options_;
+  FlattenOptions options;
 };
 
 class Unflatten : public Module {
  public:
-  explicit Unflatten(const UnflattenOptions& options) : options_(options) {}
+  explicit Unflatten(const UnflattenOptions& options_) : options(options_) {}
   Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : Unflatten(UnflattenOptions(dim, std::move(sizes))) {}
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override;
 
- private:
-  UnflattenOptions options_;
+  UnflattenOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -6,7 +6,7 @@
 
 namespace tapegrad::nn {
 
-LayerNorm::LayerNorm(const LayerNormOptions& options) : options_(options) {
+LayerNorm::LayerNorm(const LayerNormOptions& options_) : options(options_) {
   if (options.elementwise_affine()) {
     weight = register_parameter("weight", empty(options.normalized_shape()));
     bias = register_parameter("bias", empty(options.normalized_shape()));
@@ -23,15 +23,15 @@ void LayerNorm::reset_parameters() {
 
 Tensor LayerNorm::forward(const Tensor& input) const {
   return functional::layer_norm(
-      input, functional::LayerNormFuncOptions(options_.normalized_shape()).weight(weight).bias(bias).eps(options_.eps()));
+      input, functional::LayerNormFuncOptions(options.normalized_shape()).weight(weight).bias(bias).eps(options.eps()));
 }
 
 std::string LayerNorm::repr() const {
   std::string dims;
-  for (auto d : options_.normalized_shape()) dims += std::to_string(d) + ",";
-  if (options_.normalized_shape().size() > 1) dims.pop_back();
-  return "LayerNorm((" + dims + "), eps=" + detail::format_number(options_.eps()) +
-         ", elementwise_affine=" + (options_.elementwise_affine() ? "True" : "False") + ")";
+  for (auto d : options.normalized_shape()) dims += std::to_string(d) + ",";
+  if (options.normalized_shape().size() > 1) dims.pop_back();
+  return "LayerNorm((" + dims + "), eps=" + detail::format_number(options.eps()) +
+         ", elementwise_affine=" + (options.elementwise_affine() ? "True" : "False") + ")";
 }
 
 }  // namespace tapegrad::nn

@@ -11,7 +11,7 @@ namespace nn = tapegrad::nn;
 TEST_CASE("Embedding: lookup, padding_idx, from_pretrained and errors", "[nn][embedding]") {
   tg::manual_seed(0);
   nn::Embedding emb(nn::EmbeddingOptions(5, 3).padding_idx(-1));
-  CHECK(*emb.options().padding_idx() == 4);
+  CHECK(*emb.options.padding_idx() == 4);
   CHECK(tg::to_vector<double>(tg::sum(tg::abs(emb.weight), {1})).back() == 0.0);  // the padding row starts at 0
   CHECK(emb.repr() == "Embedding(5, 3, padding_idx=4)");
   const tg::Tensor idx = tg::from_vector(std::vector<std::int64_t>{0, 4, 4, 2}, {2, 2});

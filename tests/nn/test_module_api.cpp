@@ -1,7 +1,8 @@
 // The Module API: names, register_module by value, apply/named_modules/children, num_parameters, the
-// deep clone(), and the containers ModuleList and ModuleDict.
+// deep clone(), the options every module exposes, and the containers ModuleList and ModuleDict.
 #include <catch2/catch.hpp>
 
+#include <concepts>
 #include <set>
 #include <sstream>
 
@@ -174,6 +175,54 @@ TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn]
   Custom custom;
   CHECK_THROWS_WITH(custom.clone(), Catch::Contains("clone() is not implemented for ") &&
                                         Catch::Contains("::Custom; override it"));
+}
+
+// Every module with options keeps them as libtorch's modules do: a public member `options` of its
+// Options type (LinearImpl::options), not a getter.
+template <class M, class O>
+concept ExposesOptions = requires(M& m) { { m.options } -> std::same_as<O&>; };
+
+TEST_CASE("every module exposes its options as a public `options` member of its Options type", "[nn][module]") {
+  STATIC_REQUIRE(ExposesOptions<nn::Linear, nn::LinearOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Flatten, nn::FlattenOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Unflatten, nn::UnflattenOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Conv2d, nn::Conv2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::MaxPool2d, nn::MaxPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::AvgPool2d, nn::AvgPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::AdaptiveAvgPool2d, nn::AdaptiveAvgPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Dropout, nn::DropoutOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Dropout2d, nn::DropoutOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BatchNorm1d, nn::BatchNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BatchNorm2d, nn::BatchNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LayerNorm, nn::LayerNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Embedding, nn::EmbeddingOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Softmax, nn::SoftmaxOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LogSoftmax, nn::LogSoftmaxOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LeakyReLU, nn::LeakyReLUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::ELU, nn::ELUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::GELU, nn::GELUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Softplus, nn::SoftplusOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Hardtanh, nn::HardtanhOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::NLLLoss, nn::NLLLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::CrossEntropyLoss, nn::CrossEntropyLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BCELoss, nn::BCELossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BCEWithLogitsLoss, nn::BCEWithLogitsLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::MSELoss, nn::MSELossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::L1Loss, nn::L1LossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::GaussianNLLLoss, nn::GaussianNLLLossOptions>);
+
+  // The member holds what the module was built with (Embedding's padding_idx counted from the start),
+  // and forward reads it.
+  nn::Conv2d conv(nn::Conv2dOptions(1, 2, 3).stride(2).bias(false));
+  CHECK(conv.options.stride()[1] == 2);
+  CHECK(!conv.options.bias());
+  CHECK(nn::Embedding(nn::EmbeddingOptions(5, 3).padding_idx(-2)).options.padding_idx() == 3);
+  CHECK(nn::Softmax(-1).options.dim() == -1);
+  CHECK(nn::LogSoftmax(nn::LogSoftmaxOptions(0)).repr() == "LogSoftmax(dim=0)");
+  nn::Dropout dropout(nn::DropoutOptions(0.25));
+  CHECK(dropout.options.p() == 0.25);
+  dropout.options.p(1.0);  // as libtorch, the options are the module's state
+  CHECK(tg::to_vector<float>(dropout(tg::ones({4}))) == std::vector<float>(4, 0.0f));
 }
 
 TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][container]") {
