@@ -3,29 +3,30 @@
 #pragma once
 
 #include <cstdint>
-
-#include "../core/tensor.hpp"
 #include <utility>
 
+#include "../core/tensor.hpp"
 #include "options/activation.hpp"
+#include "options/batchnorm.hpp"
 #include "options/conv.hpp"
-#include "options/layers.hpp"
+#include "options/dropout.hpp"
+#include "options/embedding.hpp"
 #include "options/loss.hpp"
 #include "options/normalization.hpp"
+#include "options/pooling.hpp"
 
 namespace tapegrad::nn {
 namespace functional {
 
-// y = x·Wᵀ + b for x of shape (*, in), W (out, in), b (out) or undefined.
+// y = x·Wᵀ + b for x of shape (*, in), W (out, in), b (out) or undefined (functional/linear.cpp).
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+// Activations (functional/activation.cpp). relu ... log_softmax are core's ops; the others are composed
+// of core ops, with PyTorch 1.13's values, gradients (also at the kinks) and NaN/inf behaviour.
 Tensor relu(const Tensor& input);
 Tensor sigmoid(const Tensor& input);
 Tensor tanh(const Tensor& input);
 Tensor softmax(const Tensor& input, std::int64_t dim);      // negative dims count from the end
 Tensor log_softmax(const Tensor& input, std::int64_t dim);
-
-// The toolkit's activations (functional/activations.cpp), composed of core ops; PyTorch 1.13's values,
-// gradients (also at the kinks) and NaN/inf behaviour.
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options = {});
 Tensor elu(const Tensor& input, const ELUFuncOptions& options = {});
 Tensor selu(const Tensor& input);
@@ -38,8 +39,9 @@ Tensor relu6(const Tensor& input);
 Tensor logsigmoid(const Tensor& input);
 Tensor softsign(const Tensor& input);
 
-// Layers (functional/layers.cpp). embedding: int64 indices of any shape -> (*indices.shape, dim); the
-// padding_idx row gets no gradient. layer_norm over the trailing normalized_shape dims (biased variance).
+// embedding (functional/embedding.cpp): int64 indices of any shape -> (*indices.shape, dim); the
+// padding_idx row gets no gradient. layer_norm (functional/normalization.cpp) over the trailing
+// normalized_shape dims (biased variance).
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options = {});
 Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
 
@@ -62,7 +64,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
 
 
-// The toolkit's losses, composed of core ops (PyTorch 1.13's formulas and edge cases; see README).
+// The losses composed of core ops (PyTorch 1.13's formulas and edge cases; see README).
 // l1, smooth_l1 and huber take a target of input's shape (no broadcasting, as mse_loss).
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
@@ -86,7 +88,7 @@ namespace F = functional;
 
 }  // namespace tapegrad::nn
 
-// ---- convolutional networks (nn/functional/conv.cpp, normalization.cpp) ----
+// ---- convolutional networks (functional/conv.cpp, pooling.cpp, batchnorm.cpp, dropout.cpp) ----
 namespace tapegrad::nn::functional {
 
 // input (N, C, H, W) or (C, H, W); weight (out, C / groups, kH, kW); options.bias() (out) or undefined.

@@ -25,9 +25,10 @@ template <class M> Mapping activation(std::string name, std::string op, std::str
 template <class M> Mapping softmax_like(std::string name, std::string op, std::string onnx_op) {
   return entry<M>(std::move(name), {std::move(op)},
                   [onnx_op](Graph& g, const M& m, const std::string& prefix, const std::string& input, const Tensor& x) {
-                    const std::int64_t axis = m.dim() < 0 ? m.dim() + x.dim() : m.dim();
+                    const std::int64_t dim = m.options.dim();
+                    const std::int64_t axis = dim < 0 ? dim + x.dim() : dim;
                     if (g.opset() < 13 && axis != x.dim() - 1)
-                      throw std::invalid_argument("onnx::export_model: " + onnx_op + " over dim " + std::to_string(m.dim()) +
+                      throw std::invalid_argument("onnx::export_model: " + onnx_op + " over dim " + std::to_string(dim) +
                                                   " of a " + std::to_string(x.dim()) +
                                                   "-d input needs opset 13 or later (before 13 ONNX only "
                                                   "normalises over the last dims)");

@@ -2,8 +2,11 @@
 // Flatten / Unflatten.
 #include <stdexcept>
 
+#include "../nn/modules/batchnorm.hpp"
 #include "../nn/modules/conv.hpp"
-#include "../nn/modules/normalization.hpp"
+#include "../nn/modules/dropout.hpp"
+#include "../nn/modules/linear.hpp"
+#include "../nn/modules/pooling.hpp"
 #include "mappings.hpp"
 
 namespace tapegrad::onnx {
@@ -26,7 +29,7 @@ Ints symmetric_pads(const nn::ExpandingArray<2>& p) { return {p[0], p[1], p[0], 
 std::string unsupported(const std::string& what) { throw std::invalid_argument("onnx::export_model: " + what); }
 
 std::string emit_conv(Graph& g, const nn::Conv2d& m, const std::string& prefix, const std::string& input, const Tensor&) {
-  const auto& o = m.options();
+  const auto& o = m.options;
   Ints pads = symmetric_pads(o.padding().size());
   if (o.padding().is_mode()) {
     pads = {0, 0, 0, 0};
@@ -47,7 +50,7 @@ std::string emit_conv(Graph& g, const nn::Conv2d& m, const std::string& prefix, 
 
 std::string emit_max_pool(Graph& g, const nn::MaxPool2d& m, const std::string& prefix, const std::string& input,
                           const Tensor&) {
-  const auto& o = m.options();
+  const auto& o = m.options;
   return g.node("MaxPool", prefix + "MaxPool", {input},
                 {attribute_ints("kernel_shape", ints(o.kernel_size())), attribute_ints("strides", ints(o.stride())),
                  attribute_ints("pads", symmetric_pads(o.padding())), attribute_ints("dilations", ints(o.dilation())),
@@ -56,7 +59,7 @@ std::string emit_max_pool(Graph& g, const nn::MaxPool2d& m, const std::string& p
 
 std::string emit_avg_pool(Graph& g, const nn::AvgPool2d& m, const std::string& prefix, const std::string& input,
                           const Tensor&) {
-  const auto& o = m.options();
+  const auto& o = m.options;
   return g.node("AveragePool", prefix + "AveragePool", {input},
                 {attribute_ints("kernel_shape", ints(o.kernel_size())), attribute_ints("strides", ints(o.stride())),
                  attribute_ints("pads", symmetric_pads(o.padding())), attribute_int("ceil_mode", o.ceil_mode()),
@@ -67,7 +70,7 @@ std::string emit_avg_pool(Graph& g, const nn::AvgPool2d& m, const std::string& p
 // fixed-window equivalent.
 std::string emit_adaptive_avg_pool(Graph& g, const nn::AdaptiveAvgPool2d& m, const std::string& prefix,
                                    const std::string& input, const Tensor& x) {
-  const auto& out = m.options().output_size();
+  const auto& out = m.options.output_size();
   if (out[0] == 1 && out[1] == 1) return g.node("GlobalAveragePool", prefix + "GlobalAveragePool", {input});
   const std::int64_t h = x.size(-2), w = x.size(-1);
   if (h % out[0] != 0 || w % out[1] != 0)
@@ -83,14 +86,14 @@ std::string emit_batch_norm(Graph& g, const nn::BatchNormBase& m, const std::str
   if (!m.running_mean.defined())
     return unsupported(m.repr() + " without running statistics (track_running_stats(false)) normalises with the "
                        "batch's own statistics in eval mode: ONNX's BatchNormalization cannot");
-  const std::int64_t c = m.options().num_features();
+  const std::int64_t c = m.options.num_features();
   const std::string scale = m.weight.defined() ? g.initializer(prefix + "weight", m.weight)
                                                : g.initializer(prefix + "weight", ones({c}));
   const std::string bias = m.bias.defined() ? g.initializer(prefix + "bias", m.bias) : g.initializer(prefix + "bias", zeros({c}));
   return g.node("BatchNormalization", prefix + "BatchNormalization",
                 {input, scale, bias, g.initializer(prefix + "running_mean", m.running_mean),
                  g.initializer(prefix + "running_var", m.running_var)},
-                {attribute_float("epsilon", static_cast<float>(m.options().eps()))});
+                {attribute_float("epsilon", static_cast<float>(m.options.eps()))});
 }
 
 // Dropout is the identity in eval mode.

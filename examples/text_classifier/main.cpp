@@ -1,4 +1,4 @@
-// A bag-of-embeddings text classifier on a small synthetic task, written with the toolkit's layers:
+// A bag-of-embeddings text classifier on a small synthetic task, written with nn's layers:
 // Embedding (padding_idx), LayerNorm, GELU and a ModuleList of blocks.
 //
 // Task: "sentences" of 3 to 8 tokens from a vocabulary of 60 (token 0 pads them to length 8). Each of

@@ -1,108 +1,32 @@
-// batch_norm and dropout, composed of differentiable core ops (so their gradients, and gradients of
-// those, come from the parts); only the running-statistics update is done by hand, outside the graph.
+// layer_norm, composed of core ops (mean, rsqrt): no backward of its own.
 #include <stdexcept>
 #include <string>
 
-#include "../../core/autograd.hpp"
 #include "../../core/ops.hpp"
-#include "../../core/random.hpp"
 #include "../functional.hpp"
 
 namespace tapegrad::nn::functional {
 
-namespace {
-
-// A per-channel vector (C) shaped to broadcast against input: (1, C, 1, ...).
-Tensor per_channel(const Tensor& v, const Tensor& input) {
-  Shape s(static_cast<std::size_t>(input.dim()), 1);
-  s[1] = input.shape()[1];
-  return reshape(v, s);
-}
-
-void check_channel_vector(const Tensor& v, std::int64_t channels, const char* name) {
-  if (v.defined() && v.numel() != channels)
-    throw std::invalid_argument(std::string(name) + " should contain " + std::to_string(channels) + " elements not " +
-                                std::to_string(v.numel()));
-}
-
-}  // namespace
-
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                  const BatchNormFuncOptions& options) {
-  if (!input.defined() || input.dim() < 2)
-    throw std::invalid_argument("batch_norm: expected an input of at least 2 dimensions (N, C, ...), but got " +
-                                (input.defined() ? shape_str(input.shape()) : std::string("an undefined tensor")));
-  check_floating(input.dtype(), "batch_norm");
-  const std::int64_t channels = input.shape()[1];
-  check_channel_vector(running_mean, channels, "running_mean");
-  check_channel_vector(running_var, channels, "running_var");
-  check_channel_vector(options.weight(), channels, "weight");
-  check_channel_vector(options.bias(), channels, "bias");
-  std::vector<std::int64_t> dims{0};
-  for (std::int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
-
-  Tensor normalised;
-  if (options.training()) {
-    const std::int64_t count = channels ? input.numel() / channels : 0;
-    if (count <= 1)
-      throw std::invalid_argument("Expected more than 1 value per channel when training, got input size " +
-                                  shape_str(input.shape()));
-    const Tensor mean = tapegrad::mean(input, dims, true);
-    const Tensor centred = input - mean;
-    const Tensor var = tapegrad::mean(centred * centred, dims, true);  // biased: normalises the batch
-    normalised = centred / sqrt(var + options.eps());
-    if (running_mean.defined() || running_var.defined()) {
-      NoGradGuard no_grad;
-      const double m = options.momentum();
-      if (running_mean.defined())
-        Tensor(running_mean).copy_(running_mean * (1 - m) + mean.detach().reshape({channels}).to(running_mean.dtype()) * m);
-      if (running_var.defined()) {  // unbiased: estimates the population
-        const Tensor unbiased = var.detach().reshape({channels}) * (static_cast<double>(count) / static_cast<double>(count - 1));
-        Tensor(running_var).copy_(running_var * (1 - m) + unbiased.to(running_var.dtype()) * m);
-      }
-    }
-  } else {
-    if (!running_mean.defined() || !running_var.defined())
-      throw std::invalid_argument("batch_norm: running_mean and running_var must be defined when not training");
-    normalised = (input - per_channel(running_mean, input)) / sqrt(per_channel(running_var, input) + options.eps());
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
+  const auto& normalized = options.normalized_shape();
+  const auto k = static_cast<std::int64_t>(normalized.size());
+  bool fits = k >= 1 && input.dim() >= k;
+  for (std::int64_t i = 0; fits && i < k; ++i) fits = input.size(input.dim() - k + i) == normalized[static_cast<std::size_t>(i)];
+  if (!fits) {
+    Shape expected = normalized;
+    std::string star = "[*";
+    for (auto d : expected) star += ", " + std::to_string(d);
+    throw std::invalid_argument("Given normalized_shape=" + shape_str(normalized) + ", expected input with shape " + star +
+                                "], but got input of size" + shape_str(input.shape()));
   }
-  if (options.weight().defined()) normalised = normalised * per_channel(options.weight(), input);
-  if (options.bias().defined()) normalised = normalised + per_channel(options.bias(), input);
-  return normalised;
-}
-
-namespace {
-
-void check_p(double p) {
-  if (p < 0 || p > 1)
-    throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
-}
-
-// input · mask / (1 - p), with mask ~ Bernoulli(1 - p) of `mask_shape` (broadcast over the rest).
-Tensor masked(const Tensor& input, const Shape& mask_shape, double p) {
-  check_floating(input.dtype(), "dropout");
-  if (p == 1) return input * 0.0;
-  const Tensor keep = lt(rand(mask_shape, input.dtype()), 1 - p);
-  return input * (keep * (1.0 / (1 - p)));
-}
-
-}  // namespace
-
-Tensor dropout(const Tensor& input, const DropoutFuncOptions& options) {
-  check_p(options.p());
-  if (!options.training() || options.p() == 0) return input;
-  return masked(input, input.shape(), options.p());
-}
-
-Tensor dropout2d(const Tensor& input, const DropoutFuncOptions& options) {
-  check_p(options.p());
-  if (input.dim() != 3 && input.dim() != 4)
-    throw std::invalid_argument("dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, but got " +
-                                shape_str(input.shape()));
-  if (!options.training() || options.p() == 0) return input;
-  Shape mask = input.shape();
-  for (std::size_t d = mask.size() - 2; d < mask.size(); ++d) mask[d] = 1;
-  return masked(input, mask, options.p());
+  std::vector<std::int64_t> dims;
+  for (std::int64_t i = input.dim() - k; i < input.dim(); ++i) dims.push_back(i);
+  const Tensor centred = sub(input, mean(input, dims, true));
+  const Tensor variance = mean(mul(centred, centred), dims, true);  // biased, as PyTorch
+  Tensor y = mul(centred, rsqrt(add(variance, options.eps())));
+  if (options.weight().defined()) y = mul(y, options.weight());
+  if (options.bias().defined()) y = add(y, options.bias());
+  return y;
 }
 
 }  // namespace tapegrad::nn::functional

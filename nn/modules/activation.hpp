@@ -1,5 +1,5 @@
-// Activation modules: stateless wrappers over nn::functional (functional/activation.cpp,
-// functional/activations.cpp), most of them one template applying one function.
+// Activation modules: stateless wrappers over nn::functional (functional/activation.cpp), most of them
+// one template applying one function.
 //   nn::ReLU(), nn::Softmax(1), nn::GELU(nn::GELUOptions().approximate("tanh")),
 //   nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2))
 #pragma once
@@ -33,18 +33,17 @@ template <class Options, Tensor (*Fn)(const Tensor&, const Options&)> class Opti
   Options options;
 };
 
-// A module applying `Fn` along the dimension it was built with (negative dims count from the end).
-template <Tensor (*Fn)(const Tensor&, std::int64_t), const char* Name> class DimActivation : public Module {
+// A module applying `Fn` along the dimension of its options (negative dims count from the end).
+template <class Options, Tensor (*Fn)(const Tensor&, std::int64_t), const char* Name> class DimActivation : public Module {
  public:
-  explicit DimActivation(std::int64_t dim) : dim_(dim) {}
-  Tensor forward(const Tensor& input) const { return Fn(input, dim_); }
+  explicit DimActivation(std::int64_t dim) : options(dim) {}
+  explicit DimActivation(const Options& options_) : options(options_) {}
+  Tensor forward(const Tensor& input) const { return Fn(input, options.dim()); }
   Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::int64_t dim() const { return dim_; }
-  std::string repr() const override { return std::string(Name) + "(dim=" + std::to_string(dim_) + ")"; }
-  std::shared_ptr<Module> clone() const override { return clone_as<DimActivation>(dim_); }
+  std::string repr() const override { return std::string(Name) + "(dim=" + std::to_string(options.dim()) + ")"; }
+  std::shared_ptr<Module> clone() const override { return clone_as<DimActivation>(options); }
 
- private:
-  std::int64_t dim_;
+  Options options;
 };
 
 inline constexpr char kSoftmax[] = "Softmax";
@@ -61,8 +60,8 @@ inline constexpr char kSoftsign[] = "Softsign";
 std::string format_number(double v);  // PyTorch's repr of a float option ("0.01", "1.0")
 }  // namespace detail
 
-using Softmax = detail::DimActivation<functional::softmax, detail::kSoftmax>;
-using LogSoftmax = detail::DimActivation<functional::log_softmax, detail::kLogSoftmax>;
+using Softmax = detail::DimActivation<SoftmaxOptions, functional::softmax, detail::kSoftmax>;
+using LogSoftmax = detail::DimActivation<LogSoftmaxOptions, functional::log_softmax, detail::kLogSoftmax>;
 using ReLU = detail::PlainActivation<functional::relu, detail::kReLU>;
 using Sigmoid = detail::PlainActivation<functional::sigmoid, detail::kSigmoid>;
 using Tanh = detail::PlainActivation<functional::tanh, detail::kTanh>;

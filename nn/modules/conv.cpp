@@ -9,7 +9,7 @@
 
 namespace tapegrad::nn {
 
-Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
+Conv2d::Conv2d(const Conv2dOptions& options_) : options(options_) {
   const auto& o = options;
   if (o.in_channels() <= 0 || o.out_channels() <= 0 || o.groups() <= 0)
     throw std::invalid_argument("Conv2d: in_channels, out_channels and groups must be positive, got " +
@@ -39,14 +39,14 @@ Tensor Conv2d::forward(const Tensor& input) const {
   return functional::conv2d(input, weight,
                             Conv2dFuncOptions()
                                 .bias(bias)
-                                .stride(options_.stride())
-                                .padding(options_.padding())
-                                .dilation(options_.dilation())
-                                .groups(options_.groups()));
+                                .stride(options.stride())
+                                .padding(options.padding())
+                                .dilation(options.dilation())
+                                .groups(options.groups()));
 }
 
 std::string Conv2d::repr() const {
-  const auto& o = options_;
+  const auto& o = options;
   std::string s = "Conv2d(" + std::to_string(o.in_channels()) + ", " + std::to_string(o.out_channels()) +
                   ", kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride());
   if (o.padding().is_mode()) s += ", padding=" + o.padding().mode();
@@ -55,27 +55,6 @@ std::string Conv2d::repr() const {
   if (o.groups() != 1) s += ", groups=" + std::to_string(o.groups());
   if (!o.bias()) s += ", bias=false";
   return s + ")";
-}
-
-Tensor MaxPool2d::forward(const Tensor& input) const { return functional::max_pool2d(input, options_); }
-
-std::string MaxPool2d::repr() const {
-  const auto& o = options_;
-  return "MaxPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride()) +
-         ", padding=" + tuple_str(o.padding()) + ", dilation=" + tuple_str(o.dilation()) +
-         ", ceil_mode=" + (o.ceil_mode() ? "true" : "false") + ")";
-}
-
-Tensor AvgPool2d::forward(const Tensor& input) const { return functional::avg_pool2d(input, options_); }
-
-std::string AvgPool2d::repr() const {
-  const auto& o = options_;
-  return "AvgPool2d(kernel_size=" + tuple_str(o.kernel_size()) + ", stride=" + tuple_str(o.stride()) +
-         ", padding=" + tuple_str(o.padding()) + ")";
-}
-
-Tensor AdaptiveAvgPool2d::forward(const Tensor& input) const {
-  return functional::adaptive_avg_pool2d(input, options_.output_size());
 }
 
 }  // namespace tapegrad::nn

@@ -1,4 +1,4 @@
-// Conv2d and the 2-D pooling modules: thin wrappers over nn::functional.
+// Conv2d: a thin wrapper over nn::functional::conv2d.
 #pragma once
 
 #include <string>
@@ -13,57 +13,15 @@ class Conv2d : public Module {
  public:
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, ExpandingArray<2> kernel_size)
       : Conv2d(Conv2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
-  explicit Conv2d(const Conv2dOptions& options);
+  explicit Conv2d(const Conv2dOptions& options_);
   Tensor forward(const Tensor& input) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   void reset_parameters();
-  const Conv2dOptions& options() const { return options_; }
   std::string repr() const override;
 
   Tensor weight;
   Tensor bias;  // undefined when options.bias(false)
-
- private:
-  Conv2dOptions options_;
-};
-
-class MaxPool2d : public Module {
- public:
-  explicit MaxPool2d(const MaxPool2dOptions& options) : options_(options) {}
-  explicit MaxPool2d(ExpandingArray<2> kernel_size) : MaxPool2d(MaxPool2dOptions(std::move(kernel_size))) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  const MaxPool2dOptions& options() const { return options_; }
-  std::string repr() const override;
-
- private:
-  MaxPool2dOptions options_;
-};
-
-class AvgPool2d : public Module {
- public:
-  explicit AvgPool2d(const AvgPool2dOptions& options) : options_(options) {}
-  explicit AvgPool2d(ExpandingArray<2> kernel_size) : AvgPool2d(AvgPool2dOptions(std::move(kernel_size))) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  const AvgPool2dOptions& options() const { return options_; }
-  std::string repr() const override;
-
- private:
-  AvgPool2dOptions options_;
-};
-
-class AdaptiveAvgPool2d : public Module {
- public:
-  explicit AdaptiveAvgPool2d(const AdaptiveAvgPool2dOptions& options) : options_(options) {}
-  explicit AdaptiveAvgPool2d(ExpandingArray<2> output_size) : AdaptiveAvgPool2d(AdaptiveAvgPool2dOptions(std::move(output_size))) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  const AdaptiveAvgPool2dOptions& options() const { return options_; }
-  std::string repr() const override { return "AdaptiveAvgPool2d(output_size=" + tuple_str(options_.output_size()) + ")"; }
-
- private:
-  AdaptiveAvgPool2dOptions options_;
+  Conv2dOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -63,8 +63,8 @@ class MSELoss : public Module {
 
 }  // namespace tapegrad::nn
 
-// The toolkit's loss modules: option holders calling nn::functional (regression_losses.cpp, kl_div.cpp,
-// ranking_losses.cpp, likelihood_losses.cpp).
+// The loss modules composed of core ops: option holders calling nn::functional
+// (regression_losses.cpp, kl_div.cpp, ranking_losses.cpp, likelihood_losses.cpp).
 //   nn::HuberLoss(nn::HuberLossOptions().delta(0.5))(input, target)
 namespace tapegrad::nn {
 namespace detail {

@@ -1,144 +1,37 @@
 #include "normalization.hpp"
 
-#include <cstdio>
-#include <stdexcept>
-
 #include "../../core/autograd.hpp"
-#include "../../core/ops.hpp"
 #include "../functional.hpp"
+#include "activation.hpp"  // detail::format_number
 
 namespace tapegrad::nn {
 
-BatchNormBase::BatchNormBase(const BatchNormOptions& options) : options_(options) {
-  if (options.num_features() <= 0)
-    throw std::invalid_argument("BatchNorm: num_features must be positive, got " + std::to_string(options.num_features()));
-  const std::int64_t c = options.num_features();
-  if (options.affine()) {
-    weight = register_parameter("weight", empty({c}));
-    bias = register_parameter("bias", empty({c}));
-  }
-  if (options.track_running_stats()) {
-    running_mean = register_buffer("running_mean", zeros({c}));
-    running_var = register_buffer("running_var", ones({c}));
-    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
+LayerNorm::LayerNorm(const LayerNormOptions& options_) : options(options_) {
+  if (options.elementwise_affine()) {
+    weight = register_parameter("weight", empty(options.normalized_shape()));
+    bias = register_parameter("bias", empty(options.normalized_shape()));
   }
   reset_parameters();
 }
 
-void BatchNormBase::reset_running_stats() {
-  if (!options_.track_running_stats()) return;
-  running_mean.zero_();
-  running_var.fill_(1.0);
-  num_batches_tracked.zero_();
-}
-
-void BatchNormBase::reset_parameters() {
-  reset_running_stats();
-  if (!options_.affine()) return;
+void LayerNorm::reset_parameters() {
+  if (!weight.defined()) return;
   NoGradGuard no_grad;
   weight.fill_(1.0);
-  bias.zero_();
+  bias.fill_(0.0);
 }
 
-Tensor BatchNormBase::forward(const Tensor& input) {
-  check_input_dim(input);
-  // Named here, with both counts: functional::batch_norm only knows a vector's length does not match.
-  // (Without weights or running statistics the layer holds nothing per channel and, as PyTorch's,
-  // takes any count.)
-  if ((options_.affine() || options_.track_running_stats()) && input.size(1) != options_.num_features())
-    throw std::invalid_argument(repr() + " expected an input with " + std::to_string(options_.num_features()) +
-                                " channels (dim 1), but got " + std::to_string(input.size(1)) +
-                                " channels (input of shape " + shape_str(input.shape()) + ")");
-  double factor = 0.0;
-  if (is_training() && options_.track_running_stats()) {
-    num_batches_tracked.data<std::int64_t>()[0] += 1;
-    num_batches_tracked.bump_version();
-    // momentum nullopt: the cumulative moving average.
-    factor = options_.momentum() ? *options_.momentum()
-                                 : 1.0 / static_cast<double>(num_batches_tracked.data<std::int64_t>()[0]);
-  }
-  // Batch statistics in training, and in eval when there are no running statistics.
-  const bool use_batch = is_training() || !running_mean.defined();
-  const bool pass_stats = !is_training() || options_.track_running_stats();
-  return functional::batch_norm(input, pass_stats ? running_mean : Tensor(), pass_stats ? running_var : Tensor(),
-                                BatchNormFuncOptions()
-                                    .weight(weight)
-                                    .bias(bias)
-                                    .training(use_batch)
-                                    .momentum(factor)
-                                    .eps(options_.eps()));
+Tensor LayerNorm::forward(const Tensor& input) const {
+  return functional::layer_norm(
+      input, functional::LayerNormFuncOptions(options.normalized_shape()).weight(weight).bias(bias).eps(options.eps()));
 }
 
-std::string BatchNormBase::repr_named(const char* name) const {
-  char eps[32];
-  std::snprintf(eps, sizeof eps, "%g", options_.eps());
-  std::string momentum = "None";
-  if (options_.momentum()) {
-    char m[32];
-    std::snprintf(m, sizeof m, "%g", *options_.momentum());
-    momentum = m;
-  }
-  return std::string(name) + "(" + std::to_string(options_.num_features()) + ", eps=" + eps + ", momentum=" + momentum +
-         ", affine=" + (options_.affine() ? "true" : "false") +
-         ", track_running_stats=" + (options_.track_running_stats() ? "true" : "false") + ")";
-}
-
-void BatchNorm1d::check_input_dim(const Tensor& input) const {
-  if (input.dim() != 2 && input.dim() != 3)
-    throw std::invalid_argument("expected 2D or 3D input (got " + std::to_string(input.dim()) + "D input)");
-}
-
-void BatchNorm2d::check_input_dim(const Tensor& input) const {
-  if (input.dim() != 4) throw std::invalid_argument("expected 4D input (got " + std::to_string(input.dim()) + "D input)");
-}
-
-namespace {
-void check_p(double p) {
-  if (p < 0 || p > 1)
-    throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
-}
-std::string p_str(double p) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%g", p);
-  return s;
-}
-}  // namespace
-
-Dropout::Dropout(const DropoutOptions& options) : options_(options) { check_p(options.p()); }
-Tensor Dropout::forward(const Tensor& input) const {
-  return functional::dropout(input, DropoutFuncOptions().p(options_.p()).training(is_training()));
-}
-std::string Dropout::repr() const { return "Dropout(p=" + p_str(options_.p()) + ")"; }
-
-Dropout2d::Dropout2d(const DropoutOptions& options) : options_(options) { check_p(options.p()); }
-Tensor Dropout2d::forward(const Tensor& input) const {
-  return functional::dropout2d(input, DropoutFuncOptions().p(options_.p()).training(is_training()));
-}
-std::string Dropout2d::repr() const { return "Dropout2d(p=" + p_str(options_.p()) + ")"; }
-
-Tensor Flatten::forward(const Tensor& input) const { return flatten(input, options_.start_dim(), options_.end_dim()); }
-std::string Flatten::repr() const {
-  return "Flatten(start_dim=" + std::to_string(options_.start_dim()) + ", end_dim=" + std::to_string(options_.end_dim()) + ")";
-}
-
-Tensor Unflatten::forward(const Tensor& input) const {
-  const std::int64_t dim = wrap_dim(options_.dim(), input.dim());
-  std::int64_t product = 1;
-  for (auto s : options_.sizes()) product *= s;
-  std::string sizes;
-  for (auto s : options_.sizes()) sizes += (sizes.empty() ? "" : ", ") + std::to_string(s);
-  if (product != input.shape()[dim])
-    throw std::invalid_argument("unflatten: Provided sizes [" + sizes + "] don't multiply up to the size of dim " +
-                                std::to_string(dim) + " (" + std::to_string(input.shape()[dim]) + ") in the input tensor");
-  Shape s(input.shape().begin(), input.shape().begin() + dim);
-  s.insert(s.end(), options_.sizes().begin(), options_.sizes().end());
-  s.insert(s.end(), input.shape().begin() + dim + 1, input.shape().end());
-  return reshape(input, s);
-}
-std::string Unflatten::repr() const {
-  std::string sizes;
-  for (auto s : options_.sizes()) sizes += (sizes.empty() ? "" : ", ") + std::to_string(s);
-  return "Unflatten(dim=" + std::to_string(options_.dim()) + ", unflattened_size=(" + sizes + "))";
+std::string LayerNorm::repr() const {
+  std::string dims;
+  for (auto d : options.normalized_shape()) dims += std::to_string(d) + ",";
+  if (options.normalized_shape().size() > 1) dims.pop_back();
+  return "LayerNorm((" + dims + "), eps=" + detail::format_number(options.eps()) +
+         ", elementwise_affine=" + (options.elementwise_affine() ? "True" : "False") + ")";
 }
 
 }  // namespace tapegrad::nn

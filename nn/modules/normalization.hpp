@@ -1,7 +1,7 @@
-// BatchNorm1d/2d (running statistics as buffers, updated by forward in training), Dropout,
-// Dropout2d (identity in eval()), Flatten and Unflatten.
+// LayerNorm: normalises over the trailing dims.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "../module.hpp"
@@ -9,92 +9,19 @@
 
 namespace tapegrad::nn {
 
-// Buffers under PyTorch's names: running_mean (zeros), running_var (ones), num_batches_tracked
-// (int64 0-d); parameters weight (ones) and bias (zeros) when affine.
-class BatchNormBase : public Module {
+// Normalises over the trailing normalized_shape dims: (x - mean) / sqrt(var + eps) · weight + bias.
+class LayerNorm : public Module {
  public:
-  explicit BatchNormBase(const BatchNormOptions& options);
-  Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
-  void reset_running_stats();
+  explicit LayerNorm(const LayerNormOptions& options_);
+  Tensor forward(const Tensor& input) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
   void reset_parameters();
-  const BatchNormOptions& options() const { return options_; }
-
-  Tensor weight, bias;
-  Tensor running_mean, running_var, num_batches_tracked;
-
- protected:
-  virtual void check_input_dim(const Tensor& input) const = 0;
-  std::string repr_named(const char* name) const;
-
- private:
-  BatchNormOptions options_;
-};
-
-// (N, C) or (N, C, L).
-class BatchNorm1d : public BatchNormBase {
- public:
-  using BatchNormBase::BatchNormBase;
-  std::string repr() const override { return repr_named("BatchNorm1d"); }
-
- protected:
-  void check_input_dim(const Tensor& input) const override;
-};
-
-// (N, C, H, W).
-class BatchNorm2d : public BatchNormBase {
- public:
-  using BatchNormBase::BatchNormBase;
-  std::string repr() const override { return repr_named("BatchNorm2d"); }
-
- protected:
-  void check_input_dim(const Tensor& input) const override;
-};
-
-class Dropout : public Module {
- public:
-  explicit Dropout(const DropoutOptions& options = {});
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
   std::string repr() const override;
+  std::shared_ptr<Module> clone() const override { return clone_as<LayerNorm>(options); }
 
- private:
-  DropoutOptions options_;
-};
-
-// Zeroes whole channels.
-class Dropout2d : public Module {
- public:
-  explicit Dropout2d(const DropoutOptions& options = {});
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  DropoutOptions options_;
-};
-
-class Flatten : public Module {
- public:
-  explicit Flatten(const FlattenOptions& options = {}) : options_(options) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  FlattenOptions options_;
-};
-
-class Unflatten : public Module {
- public:
-  explicit Unflatten(const UnflattenOptions& options) : options_(options) {}
-  Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : Unflatten(UnflattenOptions(dim, std::move(sizes))) {}
-  Tensor forward(const Tensor& input) const;
-  Tensor operator()(const Tensor& input) const { return forward(input); }
-  std::string repr() const override;
-
- private:
-  UnflattenOptions options_;
+  Tensor weight;  // normalized_shape, ones; undefined without elementwise_affine
+  Tensor bias;    // normalized_shape, zeros
+  LayerNormOptions options;
 };
 
 }  // namespace tapegrad::nn

@@ -1,11 +1,23 @@
 // Options of the activations that take any (libtorch's names; the functional options are the same structs).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "../../core/arg.hpp"
 
 namespace tapegrad::nn {
+
+// The dim Softmax and LogSoftmax normalise over (negative counts from the end).
+struct SoftmaxOptions {
+  SoftmaxOptions(std::int64_t dim) : dim_(dim) {}  // NOLINT
+  TAPEGRAD_ARG(std::int64_t, dim);
+};
+
+struct LogSoftmaxOptions {
+  LogSoftmaxOptions(std::int64_t dim) : dim_(dim) {}  // NOLINT
+  TAPEGRAD_ARG(std::int64_t, dim);
+};
 
 struct LeakyReLUOptions {
   TAPEGRAD_ARG(double, negative_slope) = 0.01;

@@ -1,5 +1,5 @@
-// Options of Conv2d and the 2-D poolings, with libtorch's names:
-//   Conv2dOptions(1, 32, 3).stride(1).padding("same"), MaxPool2dOptions(2), AvgPool2dOptions({2, 3}).ceil_mode(true)
+// Options of Conv2d and functional::conv2d, with libtorch's names:
+//   Conv2dOptions(1, 32, 3).stride(1).padding("same")
 #pragma once
 
 #include <concepts>
@@ -49,32 +49,6 @@ struct Conv2dOptions {
   TAPEGRAD_ARG(ExpandingArray<2>, dilation) = 1;
   TAPEGRAD_ARG(std::int64_t, groups) = 1;
   TAPEGRAD_ARG(bool, bias) = true;
-};
-
-// stride starts as the kernel size (PyTorch's stride=None), as libtorch.
-struct MaxPool2dOptions {
-  MaxPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
-  TAPEGRAD_ARG(ExpandingArray<2>, kernel_size);
-  TAPEGRAD_ARG(ExpandingArray<2>, stride);
-  TAPEGRAD_ARG(ExpandingArray<2>, padding) = 0;
-  TAPEGRAD_ARG(ExpandingArray<2>, dilation) = 1;
-  TAPEGRAD_ARG(bool, ceil_mode) = false;
-};
-using MaxPool2dFuncOptions = MaxPool2dOptions;
-
-struct AvgPool2dOptions {
-  AvgPool2dOptions(ExpandingArray<2> kernel_size) : kernel_size_(kernel_size), stride_(kernel_size) {}  // NOLINT
-  TAPEGRAD_ARG(ExpandingArray<2>, kernel_size);
-  TAPEGRAD_ARG(ExpandingArray<2>, stride);
-  TAPEGRAD_ARG(ExpandingArray<2>, padding) = 0;
-  TAPEGRAD_ARG(bool, ceil_mode) = false;
-  TAPEGRAD_ARG(bool, count_include_pad) = true;
-};
-using AvgPool2dFuncOptions = AvgPool2dOptions;
-
-struct AdaptiveAvgPool2dOptions {
-  AdaptiveAvgPool2dOptions(ExpandingArray<2> output_size) : output_size_(std::move(output_size)) {}  // NOLINT
-  TAPEGRAD_ARG(ExpandingArray<2>, output_size);
 };
 
 }  // namespace tapegrad::nn

@@ -44,7 +44,7 @@ struct MSELossOptions {
 
 }  // namespace tapegrad::nn
 
-// The toolkit's losses (L1 ... GaussianNLL). KLDivLoss's reduction also takes kBatchMean.
+// The losses composed of core ops (L1 ... GaussianNLL). KLDivLoss's reduction also takes kBatchMean.
 namespace tapegrad {
 
 // kl_div's extra reduction: the sum divided by the batch size (input.size(0)).

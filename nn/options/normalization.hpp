@@ -1,8 +1,8 @@
-// Options of BatchNorm1d/2d, Dropout/Dropout2d, Flatten and Unflatten (libtorch's names).
+// Options of LayerNorm and functional::layer_norm (libtorch's names; the functional options carry the
+// tensors).
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "../../core/arg.hpp"
@@ -10,43 +10,22 @@
 
 namespace tapegrad::nn {
 
-struct BatchNormOptions {
-  BatchNormOptions(std::int64_t num_features) : num_features_(num_features) {}  // NOLINT
-  TAPEGRAD_ARG(std::int64_t, num_features);
+struct LayerNormOptions {
+  LayerNormOptions(std::vector<std::int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}  // NOLINT
+  TAPEGRAD_ARG(std::vector<std::int64_t>, normalized_shape);  // the trailing dims normalised over
   TAPEGRAD_ARG(double, eps) = 1e-5;
-  // nullopt: running statistics are the cumulative average (PyTorch's momentum=None).
-  TAPEGRAD_ARG(std::optional<double>, momentum) = 0.1;
-  TAPEGRAD_ARG(bool, affine) = true;
-  TAPEGRAD_ARG(bool, track_running_stats) = true;
+  TAPEGRAD_ARG(bool, elementwise_affine) = true;  // learnable weight (ones) and bias (zeros)
 };
 
-struct BatchNormFuncOptions {
-  TAPEGRAD_ARG(Tensor, weight);
+namespace functional {
+
+struct LayerNormFuncOptions {
+  LayerNormFuncOptions(std::vector<std::int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}  // NOLINT
+  TAPEGRAD_ARG(std::vector<std::int64_t>, normalized_shape);
+  TAPEGRAD_ARG(Tensor, weight);  // of normalized_shape, or undefined
   TAPEGRAD_ARG(Tensor, bias);
-  TAPEGRAD_ARG(bool, training) = false;
-  TAPEGRAD_ARG(double, momentum) = 0.1;
   TAPEGRAD_ARG(double, eps) = 1e-5;
 };
 
-struct DropoutOptions {
-  DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT
-  TAPEGRAD_ARG(double, p);
-};
-
-struct DropoutFuncOptions {
-  TAPEGRAD_ARG(double, p) = 0.5;
-  TAPEGRAD_ARG(bool, training) = true;
-};
-
-struct FlattenOptions {
-  TAPEGRAD_ARG(std::int64_t, start_dim) = 1;
-  TAPEGRAD_ARG(std::int64_t, end_dim) = -1;
-};
-
-struct UnflattenOptions {
-  UnflattenOptions(std::int64_t dim, std::vector<std::int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
-  TAPEGRAD_ARG(std::int64_t, dim);
-  TAPEGRAD_ARG(std::vector<std::int64_t>, sizes);
-};
-
+}  // namespace functional
 }  // namespace tapegrad::nn

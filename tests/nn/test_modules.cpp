@@ -306,3 +306,24 @@ TEST_CASE("the hello-world program: Sequential + CrossEntropyLoss train by plain
   INFO("loss " << first << " -> " << last);
   CHECK(last < 0.5 * first);
 }
+
+TEST_CASE("activation and loss modules print as PyTorch and call their functional forms", "[nn]") {
+  CHECK(nn::LeakyReLU().repr() == "LeakyReLU(negative_slope=0.01)");
+  CHECK(nn::ELU(nn::ELUOptions().alpha(2)).repr() == "ELU(alpha=2.0)");
+  CHECK(nn::Softplus().repr() == "Softplus(beta=1.0, threshold=20.0)");
+  CHECK(nn::Hardtanh().repr() == "Hardtanh(min_val=-1.0, max_val=1.0)");
+  CHECK(nn::SELU().repr() == "SELU()");
+  CHECK(nn::Mish().repr() == "Mish()");
+  const tg::Tensor x = tg::tensor({-2.0, 0.5, 7.0});
+  CHECK(tg::to_vector<double>(nn::ReLU6()(x)) == std::vector<double>{0, 0.5, 6});
+  CHECK(tg::to_vector<double>(nn::Hardtanh()(x)) == std::vector<double>{-1, 0.5, 1});
+  CHECK(tg::to_vector<double>(nn::Softsign()(x)) == tg::to_vector<double>(nn::functional::softsign(x)));
+  CHECK(tg::to_vector<double>(nn::LogSigmoid()(x)) == tg::to_vector<double>(nn::functional::logsigmoid(x)));
+  CHECK_THROWS_WITH(nn::GELU(nn::GELUOptions().approximate("fast"))(x), "approximate argument must be either none or tanh.");
+
+  nn::HuberLoss huber(nn::HuberLossOptions().delta(0.5).reduction(tg::kSum));
+  CHECK(huber(x, tg::zeros({3})).item() == Approx(0.5 * 1.75 + 0.125 + 0.5 * 6.75));
+  nn::GaussianNLLLoss gnll;
+  CHECK(gnll(x, x, tg::ones({3})).item() == 0.0);
+  CHECK(nn::L1Loss().repr() == "L1Loss()");
+}

@@ -1,18 +1,21 @@
-// The toolkit's tensor ops: PyTorch-reference cases (run by test_toolkit_reference.cpp) and behaviour tests.
+// Tensor ops beyond the element-wise and matmul families (indexing, split/chunk, repeat, sort/topk,
+// min/argmin, var/std/norm, cumsum, one_hot, all/any, sin ... erf): their PyTorch-reference cases (run
+// by test_functional_reference.cpp), and behaviour tests of indexing, index_put_, split, chunk, repeat,
+// expand, one_hot and topk.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "../support/toolkit_reference.hpp"
+#include "../support/functional_reference.hpp"
 
 namespace tg = tapegrad;
 using tg::indexing::Ellipsis;
 using tg::indexing::None;
 using tg::indexing::Slice;
-using toolkit_test::Fn;
-using toolkit_test::Inputs;
+using functional_reference::Fn;
+using functional_reference::Inputs;
 
-std::map<std::string, Fn> toolkit_test::tensor_op_reference_cases() {
+std::map<std::string, Fn> functional_reference::tensor_op_reference_cases() {
   std::map<std::string, Fn> m;
   auto idx = [](std::vector<std::int64_t> v, tg::Shape s) { return tg::from_vector(v, s); };
   m["index_slices"] = [](const Inputs& x) { return x[0].index({Slice(1, 3), Slice(std::nullopt, std::nullopt, 2)}); };
@@ -53,7 +56,7 @@ std::map<std::string, Fn> toolkit_test::tensor_op_reference_cases() {
   return m;
 }
 
-TEST_CASE("index: PyTorch's messages for bad indices", "[core][toolkit]") {
+TEST_CASE("index: PyTorch's messages for bad indices", "[core]") {
   const tg::Tensor x = tg::zeros({2, 3});
   CHECK_THROWS_WITH(x.index({0, 1, 2}), "too many indices for tensor of dimension 2");
   CHECK_THROWS_WITH(x.index({2}), "index 2 is out of bounds for dimension 0 with size 2");
@@ -64,7 +67,7 @@ TEST_CASE("index: PyTorch's messages for bad indices", "[core][toolkit]") {
   CHECK(x.index({Slice(5, 9)}).shape() == tg::Shape{0, 3});  // clipped, as Python slices
 }
 
-TEST_CASE("index_put_: writes through slices, integers and index tensors", "[core][toolkit]") {
+TEST_CASE("index_put_: writes through slices, integers and index tensors", "[core]") {
   tg::Tensor x = tg::zeros({3, 4});
   x.index_put_({Slice(), 0}, 1.0);
   x.index_put_({1, Slice(1, 3)}, tg::tensor({5.0, 6.0}));
@@ -75,7 +78,7 @@ TEST_CASE("index_put_: writes through slices, integers and index tensors", "[cor
   CHECK_THROWS_AS(leaf.index_put_({0}, 1.0), std::runtime_error);
 }
 
-TEST_CASE("split, chunk, repeat, expand, one_hot, topk: sizes and messages", "[core][toolkit]") {
+TEST_CASE("split, chunk, repeat, expand, one_hot, topk: sizes and messages", "[core]") {
   const tg::Tensor x = tg::arange(10.0, tg::kFloat32);
   const auto parts = tg::split(x, 4);
   REQUIRE(parts.size() == 3);

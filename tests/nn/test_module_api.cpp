@@ -1,8 +1,8 @@
-// The toolkit's modules and Module tree helpers: Identity, Embedding, LayerNorm, ModuleList, ModuleDict,
-// the activation and loss modules, register_module by value, apply/named_modules/children, num_parameters
-// and the deep clone().
+// The Module API: names, register_module by value, apply/named_modules/children, num_parameters, the
+// deep clone(), the options every module exposes, and the containers ModuleList and ModuleDict.
 #include <catch2/catch.hpp>
 
+#include <concepts>
 #include <set>
 #include <sstream>
 
@@ -55,7 +55,7 @@ struct Twice : nn::Module {
 };
 }  // namespace user_code
 
-TEST_CASE("a user's module prints as its class name (libtorch's Module::name())", "[nn][toolkit]") {
+TEST_CASE("a user's module prints as its class name (libtorch's Module::name())", "[nn][module]") {
   user_code::Encoder encoder;
   CHECK(encoder.name() == "user_code::Encoder");
   CHECK(str(encoder) == "user_code::Encoder(\n  (fc): Linear(in_features=2, out_features=3, bias=true)\n)");
@@ -65,7 +65,7 @@ TEST_CASE("a user's module prints as its class name (libtorch's Module::name())"
   CHECK(nn::Linear(2, 3).name() == "tapegrad::nn::Linear");  // name() is the class; repr() the layer's own text
 }
 
-TEST_CASE("register_module takes a module by value as well as by shared_ptr", "[nn][toolkit]") {
+TEST_CASE("register_module takes a module by value as well as by shared_ptr", "[nn][module]") {
   Net net;
   std::vector<std::string> names;
   for (const auto& [name, p] : net.named_parameters()) names.push_back(name);
@@ -74,7 +74,7 @@ TEST_CASE("register_module takes a module by value as well as by shared_ptr", "[
   CHECK(net.forward(tg::ones({2, 3})).shape() == tg::Shape{2, 4});
 }
 
-TEST_CASE("named_modules, modules, children and apply walk the tree depth first", "[nn][toolkit]") {
+TEST_CASE("named_modules, modules, children and apply walk the tree depth first", "[nn][module]") {
   Net net;
   std::vector<std::string> names;
   for (const auto& [name, m] : net.named_modules()) names.push_back(name);
@@ -101,14 +101,14 @@ TEST_CASE("named_modules, modules, children and apply walk the tree depth first"
   CHECK(tg::to_vector<double>(net.blocks->at<nn::Linear>(0).weight)[3] == 0.5);
 }
 
-TEST_CASE("num_parameters counts parameter elements, optionally only trainable ones", "[nn][toolkit]") {
+TEST_CASE("num_parameters counts parameter elements, optionally only trainable ones", "[nn][module]") {
   Net net;
   CHECK(net.num_parameters() == 3 * 4 + 4 + 4 + 4 + 16 + 4);
   net.fc->weight.requires_grad_(false);
   CHECK(net.num_parameters(true) == 4 + 4 + 4 + 16 + 4);
 }
 
-TEST_CASE("clone() is deep: parameters, buffers, requires_grad and training mode, nothing shared", "[nn][toolkit]") {
+TEST_CASE("clone() is deep: parameters, buffers, requires_grad and training mode, nothing shared", "[nn][module]") {
   tg::manual_seed(3);
   Net net;
   net.fc->weight.requires_grad_(false);
@@ -147,7 +147,7 @@ TEST_CASE("clone() is deep: parameters, buffers, requires_grad and training mode
   CHECK(tg::to_vector<double>(fresh->forward(x)) == tg::to_vector<double>(net.forward(x)));
 }
 
-TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn][toolkit]") {
+TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn][module]") {
   nn::Sequential seq(nn::Linear(2, 3), nn::SiLU(), nn::Linear(3, 1));
   seq.to(tg::kFloat64);
   auto copy = std::dynamic_pointer_cast<nn::Sequential>(seq.clone());
@@ -177,7 +177,55 @@ TEST_CASE("clone() of Sequential, ModuleDict, losses and float64 modules", "[nn]
                                         Catch::Contains("::Custom; override it"));
 }
 
-TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][toolkit]") {
+// Every module with options keeps them as libtorch's modules do: a public member `options` of its
+// Options type (LinearImpl::options), not a getter.
+template <class M, class O>
+concept ExposesOptions = requires(M& m) { { m.options } -> std::same_as<O&>; };
+
+TEST_CASE("every module exposes its options as a public `options` member of its Options type", "[nn][module]") {
+  STATIC_REQUIRE(ExposesOptions<nn::Linear, nn::LinearOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Flatten, nn::FlattenOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Unflatten, nn::UnflattenOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Conv2d, nn::Conv2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::MaxPool2d, nn::MaxPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::AvgPool2d, nn::AvgPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::AdaptiveAvgPool2d, nn::AdaptiveAvgPool2dOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Dropout, nn::DropoutOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Dropout2d, nn::DropoutOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BatchNorm1d, nn::BatchNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BatchNorm2d, nn::BatchNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LayerNorm, nn::LayerNormOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Embedding, nn::EmbeddingOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Softmax, nn::SoftmaxOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LogSoftmax, nn::LogSoftmaxOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::LeakyReLU, nn::LeakyReLUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::ELU, nn::ELUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::GELU, nn::GELUOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Softplus, nn::SoftplusOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::Hardtanh, nn::HardtanhOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::NLLLoss, nn::NLLLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::CrossEntropyLoss, nn::CrossEntropyLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BCELoss, nn::BCELossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::BCEWithLogitsLoss, nn::BCEWithLogitsLossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::MSELoss, nn::MSELossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::L1Loss, nn::L1LossOptions>);
+  STATIC_REQUIRE(ExposesOptions<nn::GaussianNLLLoss, nn::GaussianNLLLossOptions>);
+
+  // The member holds what the module was built with (Embedding's padding_idx counted from the start),
+  // and forward reads it.
+  nn::Conv2d conv(nn::Conv2dOptions(1, 2, 3).stride(2).bias(false));
+  CHECK(conv.options.stride()[1] == 2);
+  CHECK(!conv.options.bias());
+  CHECK(nn::Embedding(nn::EmbeddingOptions(5, 3).padding_idx(-2)).options.padding_idx() == 3);
+  CHECK(nn::Softmax(-1).options.dim() == -1);
+  CHECK(nn::LogSoftmax(nn::LogSoftmaxOptions(0)).repr() == "LogSoftmax(dim=0)");
+  nn::Dropout dropout(nn::DropoutOptions(0.25));
+  CHECK(dropout.options.p() == 0.25);
+  dropout.options.p(1.0);  // as libtorch, the options are the module's state
+  CHECK(tg::to_vector<float>(dropout(tg::ones({4}))) == std::vector<float>(4, 0.0f));
+}
+
+TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][container]") {
   nn::ModuleList list;
   list.push_back(nn::Linear(2, 2));
   list.push_back(std::make_shared<nn::ReLU>());
@@ -192,7 +240,7 @@ TEST_CASE("ModuleList: push_back, indexing, iteration and errors", "[nn][toolkit
   CHECK(str(list) == "ModuleList(\n  (0): Linear(in_features=2, out_features=2, bias=true)\n  (1): ReLU()\n)");
 }
 
-TEST_CASE("ModuleDict: insert, lookup, order and errors", "[nn][toolkit]") {
+TEST_CASE("ModuleDict: insert, lookup, order and errors", "[nn][container]") {
   nn::ModuleDict dict;
   dict.insert("encoder", nn::Linear(2, 3));
   dict.insert("act", nn::GELU(nn::GELUOptions().approximate("tanh")));
@@ -203,65 +251,4 @@ TEST_CASE("ModuleDict: insert, lookup, order and errors", "[nn][toolkit]") {
   CHECK_THROWS_WITH(dict["decoder"], "ModuleDict: no module under the key \"decoder\"");
   CHECK_THROWS_AS(dict.insert("act", nn::Identity()), std::invalid_argument);
   CHECK_THROWS_AS(dict.insert("a.b", nn::Identity()), std::invalid_argument);
-}
-
-TEST_CASE("Embedding: lookup, padding_idx, from_pretrained and errors", "[nn][toolkit]") {
-  tg::manual_seed(0);
-  nn::Embedding emb(nn::EmbeddingOptions(5, 3).padding_idx(-1));
-  CHECK(*emb.options().padding_idx() == 4);
-  CHECK(tg::to_vector<double>(tg::sum(tg::abs(emb.weight), {1})).back() == 0.0);  // the padding row starts at 0
-  CHECK(emb.repr() == "Embedding(5, 3, padding_idx=4)");
-  const tg::Tensor idx = tg::from_vector(std::vector<std::int64_t>{0, 4, 4, 2}, {2, 2});
-  const tg::Tensor out = emb(idx);
-  CHECK(out.shape() == tg::Shape{2, 2, 3});
-  tg::sum(out).backward();
-  const auto g = tg::to_vector<double>(emb.weight.grad());
-  CHECK(std::vector<double>(g.begin() + 12, g.end()) == std::vector<double>{0, 0, 0});  // padding row: no gradient
-  CHECK(std::vector<double>(g.begin(), g.begin() + 3) == std::vector<double>{1, 1, 1});
-
-  const tg::Tensor table = tg::tensor({{1.0, 2.0}, {3.0, 4.0}});
-  nn::Embedding frozen = nn::Embedding::from_pretrained(table);
-  CHECK(!frozen.weight.requires_grad());
-  CHECK(tg::to_vector<double>(frozen(tg::from_vector(std::vector<std::int64_t>{1}, {1}))) == std::vector<double>{3, 4});
-  CHECK(nn::Embedding::from_pretrained(table, nn::EmbeddingFromPretrainedOptions().freeze(false)).weight.requires_grad());
-
-  CHECK_THROWS_WITH(emb(tg::tensor({1.0})), Catch::Contains("'indices' to have scalar type int64; but got float32"));
-  CHECK_THROWS_AS(emb(tg::from_vector(std::vector<std::int64_t>{5}, {1})), std::out_of_range);
-  CHECK_THROWS_WITH(nn::Embedding(nn::EmbeddingOptions(3, 2).padding_idx(3)), Catch::Contains("Padding_idx must be within num_embeddings"));
-  CHECK_THROWS_AS(nn::Embedding::from_pretrained(tg::ones({3})), std::invalid_argument);
-}
-
-TEST_CASE("LayerNorm: normalises the trailing dims, affine parameters, messages", "[nn][toolkit]") {
-  nn::LayerNorm ln(nn::LayerNormOptions({2, 3}).eps(1e-5));
-  CHECK(ln.repr() == "LayerNorm((2,3), eps=1e-05, elementwise_affine=True)");
-  CHECK(ln.parameters().size() == 2);
-  const tg::Tensor y = ln(tg::randn({4, 2, 3}));
-  const auto mean = tg::to_vector<double>(tg::mean(y, {1, 2}));
-  for (double m : mean) CHECK(std::abs(m) < 1e-6);
-  nn::LayerNorm plain(nn::LayerNormOptions({3}).elementwise_affine(false));
-  CHECK(plain.parameters().empty());
-  CHECK(plain.repr() == "LayerNorm((3,), eps=1e-05, elementwise_affine=False)");
-  CHECK_THROWS_WITH(ln(tg::randn({2, 3, 2})),
-                    "Given normalized_shape=[2, 3], expected input with shape [*, 2, 3], but got input of size[2, 3, 2]");
-}
-
-TEST_CASE("activation and loss modules print as PyTorch and call their functional forms", "[nn][toolkit]") {
-  CHECK(nn::LeakyReLU().repr() == "LeakyReLU(negative_slope=0.01)");
-  CHECK(nn::ELU(nn::ELUOptions().alpha(2)).repr() == "ELU(alpha=2.0)");
-  CHECK(nn::Softplus().repr() == "Softplus(beta=1.0, threshold=20.0)");
-  CHECK(nn::Hardtanh().repr() == "Hardtanh(min_val=-1.0, max_val=1.0)");
-  CHECK(nn::SELU().repr() == "SELU()");
-  CHECK(nn::Mish().repr() == "Mish()");
-  const tg::Tensor x = tg::tensor({-2.0, 0.5, 7.0});
-  CHECK(tg::to_vector<double>(nn::ReLU6()(x)) == std::vector<double>{0, 0.5, 6});
-  CHECK(tg::to_vector<double>(nn::Hardtanh()(x)) == std::vector<double>{-1, 0.5, 1});
-  CHECK(tg::to_vector<double>(nn::Softsign()(x)) == tg::to_vector<double>(nn::functional::softsign(x)));
-  CHECK(tg::to_vector<double>(nn::LogSigmoid()(x)) == tg::to_vector<double>(nn::functional::logsigmoid(x)));
-  CHECK_THROWS_WITH(nn::GELU(nn::GELUOptions().approximate("fast"))(x), "approximate argument must be either none or tanh.");
-
-  nn::HuberLoss huber(nn::HuberLossOptions().delta(0.5).reduction(tg::kSum));
-  CHECK(huber(x, tg::zeros({3})).item() == Approx(0.5 * 1.75 + 0.125 + 0.5 * 6.75));
-  nn::GaussianNLLLoss gnll;
-  CHECK(gnll(x, x, tg::ones({3})).item() == 0.0);
-  CHECK(nn::L1Loss().repr() == "L1Loss()");
 }

@@ -1,5 +1,5 @@
-// PyTorch 1.13 reference values and gradients of the toolkit's activations, losses, layers and tensor
-// ops (tests/fixtures/toolkit_reference.txt, written by make_toolkit_fixture.py): each case's output,
+// PyTorch 1.13 reference values and gradients of the functional activations, losses and layers, and of
+// tensor ops (tests/fixtures/functional_reference.txt, written by make_functional_fixture.py): each case's output,
 // and the gradient of sum(out * w) for every input PyTorch gives one.
 #include <catch2/catch.hpp>
 
@@ -13,7 +13,7 @@
 
 #include <tapegrad/tapegrad.hpp>
 
-#include "../support/toolkit_reference.hpp"
+#include "../support/functional_reference.hpp"
 
 namespace tg = tapegrad;
 namespace F = tg::nn::functional;
@@ -21,8 +21,8 @@ namespace nn = tg::nn;
 
 namespace {
 
-using toolkit_test::Fn;
-using toolkit_test::Inputs;
+using functional_reference::Fn;
+using functional_reference::Inputs;
 
 struct Field {
   tg::Dtype dtype;
@@ -32,7 +32,7 @@ struct Field {
 using Case = std::map<std::string, Field>;  // "in0", "out", "grad0", ...
 
 std::map<std::string, Case> load_fixture() {
-  std::ifstream file(std::string(TAPEGRAD_SOURCE_DIR) + "/tests/fixtures/toolkit_reference.txt");
+  std::ifstream file(std::string(TAPEGRAD_SOURCE_DIR) + "/tests/fixtures/functional_reference.txt");
   REQUIRE(file.good());
   std::map<std::string, Case> cases;
   std::string line;
@@ -75,7 +75,7 @@ void check_close(const tg::Tensor& got, const Field& expected, const std::string
   }
 }
 
-const std::map<std::string, Fn>& toolkit_cases() {
+const std::map<std::string, Fn>& reference_cases() {
   static const std::map<std::string, Fn> cases = [] {
     std::map<std::string, Fn> m;
     auto activation = [&](const std::string& name, std::function<tg::Tensor(const tg::Tensor&)> f) {
@@ -148,7 +148,7 @@ const std::map<std::string, Fn>& toolkit_cases() {
     m["layer_norm_last_dim"] = [](const Inputs& x) { return F::layer_norm(x[0], F::LayerNormFuncOptions({4}).eps(1e-3)); };
     m["embedding"] = [](const Inputs& x) { return F::embedding(x[0], x[1]); };
     m["embedding_padding_idx"] = [](const Inputs& x) { return F::embedding(x[0], x[1], F::EmbeddingFuncOptions().padding_idx(2)); };
-    for (const auto& [name, fn] : toolkit_test::tensor_op_reference_cases()) m[name] = fn;
+    for (const auto& [name, fn] : functional_reference::tensor_op_reference_cases()) m[name] = fn;
     return m;
   }();
   return cases;
@@ -156,22 +156,22 @@ const std::map<std::string, Fn>& toolkit_cases() {
 
 }  // namespace
 
-TEST_CASE("toolkit reference: every fixture case has a tapegrad counterpart, and back", "[nn][toolkit][reference]") {
+TEST_CASE("functional reference: every fixture case has a tapegrad counterpart, and back", "[nn][reference]") {
   const auto fixture = load_fixture();
   for (const auto& [name, c] : fixture) {
     INFO("fixture case " << name);
-    CHECK(toolkit_cases().count(name) == 1);
+    CHECK(reference_cases().count(name) == 1);
   }
-  for (const auto& [name, fn] : toolkit_cases()) {
+  for (const auto& [name, fn] : reference_cases()) {
     INFO("tapegrad case " << name);
     CHECK(fixture.count(name) == 1);
   }
 }
 
-TEST_CASE("toolkit reference: values and gradients match PyTorch 1.13", "[nn][toolkit][reference]") {
+TEST_CASE("functional reference: values and gradients match PyTorch 1.13", "[nn][reference]") {
   const auto fixture = load_fixture();
   for (const auto& [name, c] : fixture) {
-    if (!toolkit_cases().count(name)) continue;
+    if (!reference_cases().count(name)) continue;
     DYNAMIC_SECTION(name) {
       Inputs inputs;
       for (int k = 0; c.count("in" + std::to_string(k)); ++k) {
@@ -179,7 +179,7 @@ TEST_CASE("toolkit reference: values and gradients match PyTorch 1.13", "[nn][to
         if (c.count("grad" + std::to_string(k))) t.requires_grad_(true);
         inputs.push_back(t);
       }
-      const tg::Tensor out = toolkit_cases().at(name)(inputs);
+      const tg::Tensor out = reference_cases().at(name)(inputs);
       check_close(out, c.at("out"), "output");
       bool any_grad = false;
       for (const auto& x : inputs) any_grad = any_grad || x.requires_grad();

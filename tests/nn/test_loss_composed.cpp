@@ -1,5 +1,6 @@
-// The toolkit's losses: argument checks and PyTorch's messages (the values and gradients are in the
-// PyTorch reference test, test_toolkit_reference.cpp).
+// The losses composed of core ops (regression, kl_div, ranking, likelihood): argument checks and
+// PyTorch's messages (the values and gradients are in the PyTorch reference test,
+// test_functional_reference.cpp).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -9,7 +10,7 @@
 namespace tg = tapegrad;
 namespace F = tapegrad::nn::functional;
 
-TEST_CASE("regression losses: PyTorch's option checks, no broadcasting of the target", "[nn][toolkit][loss]") {
+TEST_CASE("regression losses: PyTorch's option checks, no broadcasting of the target", "[nn][loss]") {
   const tg::Tensor x = tg::ones({2, 3}), t = tg::zeros({2, 3});
   CHECK_THROWS_WITH(F::huber_loss(x, t, F::HuberLossFuncOptions().delta(0)), "huber_loss does not support non-positive values for delta.");
   CHECK_THROWS_WITH(F::smooth_l1_loss(x, t, F::SmoothL1LossFuncOptions().beta(-1)),
@@ -20,7 +21,7 @@ TEST_CASE("regression losses: PyTorch's option checks, no broadcasting of the ta
   CHECK(std::isnan(F::l1_loss(tg::zeros({0}), tg::zeros({0})).item()));  // the mean of nothing, as PyTorch
 }
 
-TEST_CASE("kl_div: batchmean divides by the batch size; negative targets give NaN", "[nn][toolkit][loss]") {
+TEST_CASE("kl_div: batchmean divides by the batch size; negative targets give NaN", "[nn][loss]") {
   const tg::Tensor logp = tg::log(tg::tensor({{0.25, 0.75}, {0.5, 0.5}}, tg::kFloat64));
   const tg::Tensor p = tg::tensor({{0.5, 0.5}, {0.0, 1.0}}, tg::kFloat64);
   const double sum = F::kl_div(logp, p, F::KLDivFuncOptions().reduction(tg::kSum)).item();
@@ -29,7 +30,7 @@ TEST_CASE("kl_div: batchmean divides by the batch size; negative targets give Na
   CHECK(std::isnan(F::kl_div(logp, tg::tensor({{-0.5, 1.5}, {0.0, 1.0}}, tg::kFloat64), F::KLDivFuncOptions().reduction(tg::kSum)).item()));
 }
 
-TEST_CASE("ranking losses: PyTorch's dimension messages", "[nn][toolkit][loss]") {
+TEST_CASE("ranking losses: PyTorch's dimension messages", "[nn][loss]") {
   CHECK_THROWS_WITH(F::margin_ranking_loss(tg::ones({2, 3}), tg::ones({2, 3}), tg::ones({2})),
                     "margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: [2, 3], "
                     "input2: [2, 3], target: [2]");
@@ -42,7 +43,7 @@ TEST_CASE("ranking losses: PyTorch's dimension messages", "[nn][toolkit][loss]")
   CHECK(l.item() == 1.0);
 }
 
-TEST_CASE("likelihood losses: variance shape and sign checks, Stirling term only above 1", "[nn][toolkit][loss]") {
+TEST_CASE("likelihood losses: variance shape and sign checks, Stirling term only above 1", "[nn][loss]") {
   const tg::Tensor x = tg::zeros({2, 3}), t = tg::zeros({2, 3});
   CHECK_THROWS_WITH(F::gaussian_nll_loss(x, t, tg::ones({3})), "var is of incorrect size");
   CHECK_THROWS_WITH(F::gaussian_nll_loss(x, t, -tg::ones({2, 3})), "var has negative entry/entries");
