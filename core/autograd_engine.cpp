@@ -30,8 +30,9 @@ using detail::raise_anomaly;
 // usual mistake in a custom op's backward, not a replaced input.
 bool looks_unreduced(const Tensor& g, const Edge& e) { return g.dtype() == e.dtype() && is_expandable_to(e.shape(), g.shape()); }
 
-void check_grad_matches(const Tensor& g, const Edge& e, const std::string& op) {
+void check_grad_matches(const Tensor& g, const Edge& e, const Node& node) {
   if (g.shape() == e.shape() && g.dtype() == e.dtype()) return;
+  const std::string op = node.name();
   const std::string got = shape_str(g.shape()) + " (" + dtype_name(g.dtype()) + ")";
   const std::string want = shape_str(e.shape()) + " (" + dtype_name(e.dtype()) + ")";
   const std::string what = "backward of '" + op + "' returned a gradient of shape " + got + " for an input of shape " + want;
@@ -280,7 +281,7 @@ class Sweep {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Edge& e = node->inputs[i];
       if (!grads[i].defined() || !e.needs_grad()) continue;
-      check_grad_matches(grads[i], e, node->name());
+      check_grad_matches(grads[i], e, *node);
       if (create_ && !grads[i].requires_grad())
         throw std::runtime_error(
             "create_graph = true: the backward of '" + node->name() +

@@ -257,9 +257,9 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const std::vector<std::int64_t>&
 // with F::'s arguments never meets these by argument-dependent lookup.
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 std::int64_t ignore_index);
-// nll_loss's backward op: the per-target gradients `grad` (reduction applied) into the input's shape.
-Tensor nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
-                         const Shape& input_shape);
+// nll_loss's backward op: the gradient of the loss (0-d, or one per target for kNone) into the input's shape.
+Tensor nll_loss_backward(const Tensor& grad_output, const Tensor& target, const Tensor& weight, Reduction reduction,
+                         std::int64_t ignore_index, const Shape& input_shape);
 // Class indices (int64 target) or class probabilities (floating target of input's shape).
 Tensor cross_entropy_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                           std::int64_t ignore_index, double label_smoothing);

@@ -66,30 +66,46 @@ struct RowLoss {
   Tensor target, weight;
   std::int64_t ignore;
   double smoothing;
+  Reduction reduction;
+  double denominator;  // of kMean
 };
 
-// dl/dx = s·(S·softmax(x) - q) for the rows x (n, classes) with per-row upstream s: one fused pass
-// from the forward's logsumexp. Its own derivative, in ops: d/ds = Σ_c gg·(S·p - q), and
-// d/dx = softmax_backward_data(gg·s·S, p) with p = softmax(x).
-Tensor cross_entropy_backward(const Tensor& s, const Tensor& rows, const Tensor& lse, const RowLoss& loss) {
+// dl/dx = s·(S·softmax(x) - q) for the rows x (n, classes), with s each row's share of grad_output
+// (grad_output[r] for kNone, grad_output or grad_output / denominator when reduced): one fused pass from
+// the forward's logsumexp. Its own derivative, in ops: d/dgrad_output = Σ_c gg·(S·p - q) reduced as the
+// loss was, and d/dx = softmax_backward_data(gg·s·S, p) with p = softmax(x).
+Tensor cross_entropy_backward(const Tensor& grad_output, const Tensor& rows, const Tensor& lse, const RowLoss& loss) {
   const std::int64_t n = rows.shape()[0], classes = rows.shape()[1];
   Tensor dx = empty(rows.shape(), rows.dtype());
-  const Tensor sc = s.contiguous();
+  const Tensor gc = grad_output.expect_contiguous();
   dispatch_floating(rows.dtype(), "cross_entropy_backward", [&](auto tag) {
     using T = decltype(tag);
-    kernels::cross_entropy_backward_rows(rows.data<T>(), lse.data<T>(), sc.data<T>(), dx.data<T>(), n, classes,
+    std::vector<T> shares;  // a reduced loss's one share, repeated for the kernel's per-row reads
+    if (loss.reduction != Reduction::kNone)
+      shares.assign(static_cast<std::size_t>(n),
+                    static_cast<T>(gc.data<T>()[0] / (loss.reduction == Reduction::kMean ? loss.denominator : 1.0)));
+    kernels::cross_entropy_backward_rows(rows.data<T>(), lse.data<T>(), shares.empty() ? gc.data<T>() : shares.data(),
+                                         dx.data<T>(), n, classes,
                                          kernel_args<T>(loss.target, loss.weight, loss.ignore, loss.smoothing));
   });
-  if (!autograd::needs_grad({s, rows})) return dx;
-  return record(Op::cross_entropy_backward, autograd::LossAttributes{Reduction::kNone, loss.ignore, loss.smoothing},
-                {s, rows}, dx, [ss = save(s), sx = save(rows), loss](const Tensor& gg) {
-                  const Tensor s = ss.get(), x = sx.get();
+  if (!autograd::needs_grad({grad_output, rows})) return dx;
+  return record(Op::cross_entropy_backward, autograd::LossAttributes{loss.reduction, loss.ignore, loss.smoothing},
+                {grad_output, rows}, dx, [sg = save(grad_output), sx = save(rows), loss](const Tensor& gg) {
+                  const Tensor g = sg.get(), x = sx.get();
                   const auto [q, total] = row_targets(loss.target, loss.weight, loss.ignore, loss.smoothing, x.shape()[0],
                                                       x.shape()[1], x.dtype());
                   const Tensor p = softmax(x, 1);
-                  const Tensor ds = sum(mul(gg, sub(mul(total, p), q)), {1});
-                  const Tensor dx = softmax_backward_data(mul(gg, mul(s.reshape({-1, 1}), total)), p, 1);
-                  return Grads{ds, dx};
+                  const Tensor per_row = sum(mul(gg, sub(mul(total, p), q)), {1});
+                  Tensor dg, share;
+                  if (loss.reduction == Reduction::kNone) {
+                    dg = per_row.reshape(g.shape());
+                    share = g.reshape({-1, 1});
+                  } else {
+                    const bool mean = loss.reduction == Reduction::kMean;
+                    dg = mean ? div(sum(per_row), loss.denominator) : sum(per_row);
+                    share = mean ? div(g, loss.denominator) : g;
+                  }
+                  return Grads{dg, softmax_backward_data(mul(gg, mul(share, total)), p, 1)};
                 });
 }
 
@@ -101,7 +117,9 @@ Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const Te
   detail::check_target_bounds(target, layout.classes, ignore);
   const double denominator = detail::valid_target_weight(target, weight, ignore);
 
-  const Tensor rows = classes_last(input).contiguous().reshape({layout.targets(), layout.classes});
+  // (n, classes) rows: (N, C) already is; the others are reshaped (a recorded view).
+  Tensor rows = classes_last(input).contiguous();
+  if (rows.dim() != 2) rows = rows.reshape({layout.targets(), layout.classes});
   const std::int64_t n_rows = layout.targets(), n_cols = layout.classes;
   Tensor losses = empty({n_rows}, input.dtype());
   Tensor lse = empty({n_rows}, input.dtype());
@@ -113,11 +131,8 @@ Tensor cross_entropy_indices(const Tensor& input, const Tensor& target, const Te
   const Tensor out = detail::reduce_losses(losses, reduction, denominator, layout.per_target_shape);
   if (!autograd::needs_grad({rows})) return out;
   return record(Op::cross_entropy, autograd::LossAttributes{reduction, ignore, smoothing}, {rows}, out,
-                [sx = save(rows), lse, loss = RowLoss{target.detach(), weight, ignore, smoothing}, reduction,
-                 denominator, n_rows](const Tensor& g) {
-                  const Tensor s = detail::upstream_per_element(g, reduction, denominator, n_rows);
-                  return Grads{cross_entropy_backward(s, sx.get(), lse, loss)};
-                });
+                [sx = save(rows), lse, loss = RowLoss{target.detach(), weight, ignore, smoothing, reduction, denominator}](
+                    const Tensor& g) { return Grads{cross_entropy_backward(g, sx.get(), lse, loss)}; });
 }
 
 // Probability targets: l = -Σ_c w_c·y'_c·log p_c with y' = (1-ε)·y + ε/C; kMean divides by the

@@ -33,11 +33,6 @@ Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominat
   });
 }
 
-Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count) {
-  if (reduction == Reduction::kNone) return g.reshape({count});
-  return expand(reduction == Reduction::kMean ? div(g, denominator) : g, {count});
-}
-
 Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, const Shape& shape) {
   if (!t.defined()) return t;
   const Shape common = broadcast_shapes(shape, t.shape());  // PyTorch's message when they do not broadcast

@@ -26,10 +26,6 @@ void check_loss_dtype(const char* op, const char* what, const Tensor& other, con
 // the sum by `denominator` (0/0 gives NaN, as PyTorch's mean over nothing).
 Tensor reduce_losses(const Tensor& losses, Reduction reduction, double denominator, const Shape& none_shape);
 
-// The upstream gradient each of `count` per-element losses receives through the reduction:
-// g itself (kNone), g (kSum) or g / denominator (kMean), as recorded ops (a flat view of count values).
-Tensor upstream_per_element(const Tensor& g, Reduction reduction, double denominator, std::int64_t count);
-
 // `t` (named `what`) broadcast to `shape` as a contiguous constant (detached), or undefined when t
 // is. It must broadcast to exactly `shape`: a weight that would enlarge the loss is rejected.
 Tensor broadcast_to_shape(const char* op, const char* what, const Tensor& t, const Shape& shape);

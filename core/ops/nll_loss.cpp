@@ -33,7 +33,6 @@ Tensor nll_loss(const Tensor& input0, const Tensor& target0, const Tensor& weigh
   detail::check_class_weight("nll_loss", "", weight, input, layout.classes);
   detail::check_target_bounds(target, layout.classes, ignore_index);
   const double denominator = detail::valid_target_weight(target, weight, ignore_index);
-
   Tensor losses = zeros({layout.targets()}, input.dtype());
   dispatch_floating(input.dtype(), "nll_loss", [&](auto tag) {
     using T = decltype(tag);
@@ -46,38 +45,44 @@ Tensor nll_loss(const Tensor& input0, const Tensor& target0, const Tensor& weigh
   const Tensor out = detail::reduce_losses(losses, reduction, denominator, layout.per_target_shape);
   if (!autograd::needs_grad({input})) return out;
   return record(Op::nll_loss, autograd::LossAttributes{reduction, ignore_index}, {input}, out,
-                [layout, shape = input.shape(), target = target.detach(), weight, ignore_index, reduction,
-                 denominator](const Tensor& g) {
-                  const Tensor s = detail::upstream_per_element(g, reduction, denominator, layout.targets());
-                  return Grads{nll_loss_backward(s, target, weight, ignore_index, shape)};
+                [shape = input.shape(), target = target.detach(), weight, ignore_index, reduction](const Tensor& g) {
+                  return Grads{nll_loss_backward(g, target, weight, reduction, ignore_index, shape)};
                 });
 }
 
-// dx = 0 except dx[t_i] = -w[t_i]·grad[i] at each target that is not ignored. Linear in grad: its
-// derivative is the per-target nll_loss of gg (reduction none).
-Tensor nll_loss_backward(const Tensor& grad, const Tensor& target0, const Tensor& weight0, std::int64_t ignore_index,
-                         const Shape& input_shape) {
+// dx = 0 except dx[t_i] = -w[t_i]·s_i at each target that is not ignored, with s_i the loss's share of
+// grad_output: grad_output[i] (kNone), grad_output (kSum) or grad_output / Σ w[t] (kMean). Linear in
+// grad_output: its derivative is nll_loss of gg with the same reduction.
+Tensor nll_loss_backward(const Tensor& grad_output, const Tensor& target0, const Tensor& weight0, Reduction reduction,
+                         std::int64_t ignore_index, const Shape& input_shape) {
   const Tensor target = target0.expect_contiguous();
   const Tensor weight = contiguous_weight(weight0);
-  Tensor dx = zeros(input_shape, grad.dtype());
+  Tensor dx = zeros(input_shape, grad_output.dtype());
   const detail::ClassLayout layout = detail::class_index_layout("nll_loss_backward", dx, target);
-  if (grad.numel() != layout.targets())
-    throw std::invalid_argument("nll_loss_backward: expected " + std::to_string(layout.targets()) +
-                                " per-target gradients, got grad of size " + shape_str(grad.shape()));
+  const std::int64_t expected = reduction == Reduction::kNone ? layout.targets() : 1;
+  if (grad_output.numel() != expected)
+    throw std::invalid_argument("nll_loss_backward: expected grad_output of " + std::to_string(expected) +
+                                " value(s) (reduction " + reduction_name(reduction) + "), got size " +
+                                shape_str(grad_output.shape()));
   detail::check_target_bounds(target, layout.classes, ignore_index);
-  const Tensor gc = grad.contiguous();
-  dispatch_floating(grad.dtype(), "nll_loss_backward", [&](auto tag) {
+  const double denominator = reduction == Reduction::kMean ? detail::valid_target_weight(target, weight, ignore_index) : 1;
+  const Tensor gc = grad_output.expect_contiguous();
+  dispatch_floating(grad_output.dtype(), "nll_loss_backward", [&](auto tag) {
     using T = decltype(tag);
     const T* w = weight.defined() ? weight.data<T>() : nullptr;
-    const T* ps = gc.data<T>();
+    const T* pg = gc.data<T>();
+    // The share of a reduced loss (no value to read for kNone, whose grad_output may be empty).
+    const T scale = reduction == Reduction::kNone ? T{0} : static_cast<T>(pg[0] / denominator);
     const std::int64_t* t = target.data<std::int64_t>();
     T* d = dx.data<T>();
-    for_each_target(layout, t, ignore_index, [&](std::int64_t i, std::int64_t at) { d[at] = -(w ? w[t[i]] : T{1}) * ps[i]; });
+    for_each_target(layout, t, ignore_index, [&](std::int64_t i, std::int64_t at) {
+      d[at] = -(w ? w[t[i]] : T{1}) * (reduction == Reduction::kNone ? pg[i] : scale);
+    });
   });
-  if (!autograd::needs_grad({grad})) return dx;
-  return record(Op::nll_loss_backward, autograd::LossAttributes{Reduction::kNone, ignore_index}, {grad}, dx,
-                [target, weight, ignore_index, grad_shape = grad.shape()](const Tensor& gg) {
-                  return Grads{nll_loss(gg, target, weight, Reduction::kNone, ignore_index).reshape(grad_shape)};
+  if (!autograd::needs_grad({grad_output})) return dx;
+  return record(Op::nll_loss_backward, autograd::LossAttributes{reduction, ignore_index}, {grad_output}, dx,
+                [target, weight, reduction, ignore_index, shape = grad_output.shape()](const Tensor& gg) {
+                  return Grads{nll_loss(gg, target, weight, reduction, ignore_index).reshape(shape)};
                 });
 }
 

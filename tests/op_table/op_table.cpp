@@ -8,7 +8,7 @@ const std::vector<OpTableEntry>& op_table() {
   static const std::vector<OpTableEntry> table = [] {
     std::vector<OpTableEntry> all;
     for (auto family : {elementwise_entries, reduction_shape_entries, matmul_softmax_entries, loss_entries, conv_entries,
-                        activation_entries, toolkit_loss_entries, indexing_entries, view_entries})
+                        activation_entries, composed_loss_entries, indexing_entries, view_entries})
       for (auto& entry : family()) all.push_back(std::move(entry));
     return all;
   }();

@@ -28,7 +28,7 @@ std::vector<OpTableEntry> matmul_softmax_entries();
 std::vector<OpTableEntry> loss_entries();
 std::vector<OpTableEntry> conv_entries();
 std::vector<OpTableEntry> activation_entries();
-std::vector<OpTableEntry> toolkit_loss_entries();
+std::vector<OpTableEntry> composed_loss_entries();
 std::vector<OpTableEntry> indexing_entries();
 std::vector<OpTableEntry> view_entries();
 

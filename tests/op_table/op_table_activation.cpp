@@ -1,5 +1,5 @@
-// Op-table entries of core/ops/unary_math.cpp and of the toolkit's activations (nn/functional/activations.cpp),
-// which are composed of core ops.
+// Op-table entries of unary math ops (core/ops/unary.cpp) and of the activations composed of core ops
+// (nn/functional/activation.cpp).
 #include "op_table.hpp"
 
 namespace tapegrad::testing {

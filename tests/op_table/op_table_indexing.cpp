@@ -1,4 +1,4 @@
-// Op-table entries of the toolkit's tensor ops: torch::indexing (core/ops/indexing.cpp), the picking and
+// Op-table entries of the tensor ops of torch::indexing (core/ops/indexing.cpp), the picking and
 // ordering ops (core/ops/selection.cpp) and the statistics (core/ops/statistics.cpp). All but cumsum are
 // composed of listed ops.
 #include <cmath>

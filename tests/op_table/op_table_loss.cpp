@@ -41,8 +41,10 @@ std::vector<OpTableEntry> loss_entries() {
        }},
       // The backward ops: nll_loss_backward directly; cross_entropy_backward (internal) as what the gradient of
       // cross_entropy records under create_graph, with and without a differentiable upstream gradient.
-      {"nll_loss_backward", "weight, ignore_index", [] { return Inputs{sample({4})}; },
-       [=](const Inputs& x) { return nll_loss_backward(x[0], targets, weight, 1, {4, 3}); }},
+      {"nll_loss_backward", "weight, ignore_index, no reduction", [] { return Inputs{sample({4})}; },
+       [=](const Inputs& x) { return nll_loss_backward(x[0], targets, weight, kNone, 1, {4, 3}); }},
+      {"nll_loss_backward", "weight, mean", [] { return Inputs{sample({})}; },
+       [=](const Inputs& x) { return nll_loss_backward(x[0], targets, weight, kMean, -100, {4, 3}); }},
       {"cross_entropy_backward", "weight, label_smoothing, ignore_index", logits,
        [=](const Inputs& x) {
          return gradient_of(

@@ -1,4 +1,4 @@
-// Op-table entries of the toolkit's losses (composed of core ops) and layers (embedding, layer_norm).
+// Op-table entries of the losses composed of core ops (nn/functional/) and of two layers (embedding, layer_norm).
 #include "op_table.hpp"
 
 namespace tapegrad::testing {
@@ -8,7 +8,7 @@ using Inputs = std::vector<Tensor>;
 namespace F = nn::functional;
 }  // namespace
 
-std::vector<OpTableEntry> toolkit_loss_entries() {
+std::vector<OpTableEntry> composed_loss_entries() {
   auto pair = [] { return Inputs{sample({2, 3}), sample({2, 3})}; };
   auto ranking = [] { return Inputs{sample({5}), sample({5}), tensor({1.0, -1.0, 1.0, -1.0, 1.0}, kFloat64)}; };
   return {
