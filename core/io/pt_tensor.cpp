@@ -51,6 +51,7 @@ template <class T> Loader<T> loader(const std::string& type) {
 template <class T>
 void gather(const PtStorage& s, std::size_t element_size, std::int64_t offset, const Shape& size, const Shape& stride,
             T* out, std::int64_t numel) {
+  if (numel == 0) return;  // nothing to gather: an empty storage's data() is null, which memcpy must not get
   if (find_storage_type(s.type)->dtype == dtype_of<T> && element_size == sizeof(T)) {
     bool contiguous = true;  // the common case: one copy
     std::int64_t expected = 1;
@@ -59,8 +60,7 @@ void gather(const PtStorage& s, std::size_t element_size, std::int64_t offset, c
       expected *= size[k];
     }
     if (contiguous) {
-      if (numel > 0)  // an empty storage's data() may be null, which memcpy must not see
-        std::memcpy(out, s.bytes.data() + offset * sizeof(T), static_cast<std::size_t>(numel) * sizeof(T));
+      std::memcpy(out, s.bytes.data() + offset * sizeof(T), static_cast<std::size_t>(numel) * sizeof(T));
       return;
     }
   }

@@ -98,7 +98,7 @@ void ZipReader::read_at(std::uint64_t offset, void* dst, std::uint64_t n) const 
   if (offset > size_ || n > size_ - offset)
     throw error(std::to_string(n) + " bytes" + at(offset) + " reach past the end of the " + std::to_string(size_) +
                 "-byte file (truncated?)");
-  if (n == 0) return;  // an empty entry: memcpy must not see its null pointers
+  if (n == 0) return;  // an empty record: dst may be null (an empty vector's data()), which memcpy must not get
   if (fd_ < 0) {
     std::memcpy(dst, bytes_.data() + offset, n);
     return;
