@@ -56,9 +56,10 @@ void check_tensor(const tg::Tensor& t, const std::string& dtype, const std::stri
   for (auto d : t.shape()) shown += (shown.empty() ? "" : ",") + std::to_string(d);
   CHECK((shown.empty() ? "-" : shown) == shape);
   REQUIRE(static_cast<std::size_t>(t.numel()) == values.size());
+  const tg::Tensor row_major = t.contiguous();  // a view of its storage, as PyTorch's
   tg::dispatch(t.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    const T* p = static_cast<const T*>(t.raw_data());
+    const T* p = static_cast<const T*>(row_major.raw_data());
     for (std::size_t i = 0; i < values.size(); ++i) {
       INFO("element " << i << ": " << p[i] << " vs " << values[i]);
       CHECK(same_bits<T>(p[i], values[i]));
@@ -90,8 +91,25 @@ TEST_CASE("pt: every tensor PyTorch 1.13 wrote reads back bit for bit, with its 
     }
     ++checked;
   }
-  CHECK(files.size() == 7);
+  CHECK(files.size() == 8);
   CHECK(checked > 25);
+}
+
+TEST_CASE("pt: tensors sharing a storage in PyTorch's file are views of one tensor, as in PyTorch", "[checkpoint][pt]") {
+  // {"w": t, "wt": t.t(), "row": t[1]} of a 2x3 float32 t (values checked by the test above).
+  const PtValue root = tg::io::read_pt(fixture("shared.pt"));
+  const tg::Tensor w = root.find("w")->as_tensor(), wt = root.find("wt")->as_tensor(), row = root.find("row")->as_tensor();
+  CHECK(wt.strides() == tg::Strides{1, 3});  // PyTorch's layout of each
+  CHECK(row.strides() == tg::Strides{1});
+  CHECK(row.storage_offset() == 3);
+  CHECK(w.data_ptr() == wt.data_ptr());
+  // Modified in place through one name, the change shows through the others.
+  tg::Tensor(w).index_put_({1, 2}, 9.0);
+  CHECK(wt.index({2, 1}).item() == 9.0);
+  CHECK(row.index({2}).item() == 9.0);
+  tg::Tensor(row).fill_(-4.0);
+  CHECK(values(w) == std::vector<double>{-1.0, -0.5, 0.0, -4.0, -4.0, -4.0});
+  CHECK(values(wt) == std::vector<double>{-1.0, -4.0, -0.5, -4.0, 0.0, -4.0});
 }
 
 TEST_CASE("pt: nested containers keep their structure, kinds and order", "[checkpoint][pt]") {
