@@ -14,7 +14,7 @@ enum : std::uint8_t {
   BINUNICODE = 'X', APPEND = 'a', BUILD = 'b', GLOBAL = 'c', APPENDS = 'e', BINGET = 'h', LONG_BINGET = 'j',
   EMPTY_LIST = ']', BINPUT = 'q', LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', SETITEMS = 'u', EMPTY_DICT = '}',
   EMPTY_TUPLE = ')', BINFLOAT = 'G', PROTO = 0x80, TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87, NEWTRUE = 0x88,
-  NEWFALSE = 0x89, LONG1 = 0x8a,
+  NEWFALSE = 0x89, LONG1 = 0x8a, NEWOBJ = 0x81,
 };
 
 constexpr std::size_t kMaxGlobalLine = 256;
@@ -192,6 +192,13 @@ class Unpickler {
           fail(std::string("REDUCE of a ") + callable.kind_name() + " with a " + args.kind_name());
         args.freeze();
         return push(hooks_.reduce(callable, args));
+      }
+      case NEWOBJ: {  // cls.__new__(cls, *args): to the reduce hook, as a call of cls
+        PtValue args = pop(), cls = pop();
+        if (cls.kind() != PtValue::Kind::kGlobal || args.kind() != PtValue::Kind::kTuple)
+          fail(std::string("NEWOBJ of a ") + cls.kind_name() + " with a " + args.kind_name());
+        args.freeze();
+        return push(hooks_.reduce(cls, args));
       }
       case BINPERSID: {
         PtValue pid = pop();

@@ -5,7 +5,8 @@
 //
 // Opcodes read: PROTO 2, STOP, MARK, NONE, NEWTRUE, NEWFALSE, BININT, BININT1, BININT2, LONG1 (up to
 // 8 bytes), BINFLOAT, BINUNICODE, EMPTY_TUPLE, TUPLE, TUPLE1-3, EMPTY_LIST, APPEND, APPENDS,
-// EMPTY_DICT, SETITEM, SETITEMS, BINPUT, LONG_BINPUT, BINGET, LONG_BINGET, GLOBAL, REDUCE, BINPERSID
+// EMPTY_DICT, SETITEM, SETITEMS, BINPUT, LONG_BINPUT, BINGET, LONG_BINGET, GLOBAL, REDUCE, NEWOBJ (as
+// REDUCE: a call of the class, which the hook decides), BINPERSID
 // and BUILD (on a dict, setting its attributes, as OrderedDict's _metadata). Any other opcode, a
 // container changed after it was put in another and nesting deeper than kMaxPickleDepth are refused.
 // Memory is bounded by a MemoryBudget: every value made, memo slot and dict entry is charged (what it

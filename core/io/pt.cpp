@@ -22,6 +22,10 @@ constexpr std::uint8_t kLegacyStart[] = {0x80, 0x02, 0x8a, 0x0a};
 constexpr const char* kOrderedDict = "collections.OrderedDict";
 constexpr const char* kRebuildTensor = "torch._utils._rebuild_tensor_v2";
 constexpr const char* kRebuildParameter = "torch._utils._rebuild_parameter";
+// The class of the object libtorch's C++ torch::save(tensor) and torch::save(std::vector<Tensor>)
+// pickle into a TorchScript archive (serialize::OutputArchive): its attributes are the tensors, "0",
+// "1", ...; its code (a class body declaring them) is never read, let alone run.
+constexpr const char* kLibtorchArchive = "__torch__.Module";
 
 bool starts_with(std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> start) {
   return bytes.size() >= start.size() && std::equal(start.begin(), start.end(), bytes.begin());
@@ -54,8 +58,9 @@ bool empty_hooks(const PtValue& v) {
 // functions and its storages (read from the archive once each, however often they are referenced).
 class TorchHooks {
  public:
-  TorchHooks(const ZipReader& zip, std::string archive, MemoryBudget& budget)
-      : zip_(zip), archive_(std::move(archive)), budget_(budget) {}
+  // `torchscript`: the archive is TorchScript's (libtorch's torch::save is read from those).
+  TorchHooks(const ZipReader& zip, std::string archive, MemoryBudget& budget, bool torchscript)
+      : zip_(zip), archive_(std::move(archive)), budget_(budget), torchscript_(torchscript) {}
 
   PickleHooks hooks() {
     return {[this](const std::string& m, const std::string& n) { return global(m, n); },
@@ -64,11 +69,16 @@ class TorchHooks {
   }
 
  private:
-  static PtValue global(const std::string& module, const std::string& name) {
+  PtValue global(const std::string& module, const std::string& name) const {
     const std::string full = module + "." + name;
     if (full == kOrderedDict || full == kRebuildTensor || full == kRebuildParameter ||
-        (module == "torch" && find_storage_type(name)))
+        (module == "torch" && find_storage_type(name)) || (torchscript_ && full == kLibtorchArchive))
       return PtValue::global(full);
+    if (torchscript_)
+      throw std::invalid_argument("a TorchScript archive (torch.jit.save, or libtorch's C++ torch::save of a module) of "
+                                  "the class '" + full + "'; only libtorch's torch::save of tensors (class " +
+                                  kLibtorchArchive + ") and Python's torch.save format are read. Load it in Python "
+                                  "and torch.save its state_dict()");
     throw std::invalid_argument("refuses the global '" + full + "': only " + kOrderedDict + ", " + kRebuildTensor +
                                 ", " + kRebuildParameter +
                                 " and torch's storage classes (Float, Double, Half, BFloat16, Long, Int, Short, "
@@ -78,9 +88,9 @@ class TorchHooks {
   PtValue reduce(const PtValue& callable, const PtValue& args) {
     const std::string& f = callable.as_string();
     const PtValue::Items& a = args.items();
-    if (f == kOrderedDict) {
-      if (!a.empty()) throw std::invalid_argument("OrderedDict is called with arguments");
-      return PtValue::dict(/*ordered=*/true);
+    if (f == kOrderedDict || f == kLibtorchArchive) {  // an object whose attributes BUILD sets
+      if (!a.empty()) throw std::invalid_argument(f + " is called with arguments");
+      return PtValue::dict(/*ordered=*/f == kOrderedDict);
     }
     if (f == kRebuildTensor) {
       if ((a.size() != 6 && a.size() != 7) || a[0].kind() != PtValue::Kind::kStorage || a[1].kind() != PtValue::Kind::kInt ||
@@ -140,6 +150,7 @@ class TorchHooks {
   const ZipReader& zip_;
   std::string archive_;
   MemoryBudget& budget_;
+  bool torchscript_;
   std::map<std::string, std::shared_ptr<const PtStorage>> by_key_;
 };
 
@@ -148,10 +159,9 @@ PtValue read_archive(const ZipReader& zip) {
   const std::size_t slash = entries.empty() ? std::string::npos : entries[0].name.find('/');
   if (slash == std::string::npos) throw zip.error("not a torch.save archive: its first entry is not in a folder");
   const std::string archive = entries[0].name.substr(0, slash);
+  bool torchscript = false;
   for (const ZipEntry& e : entries)
-    if (e.name == archive + "/constants.pkl" || e.name.rfind(archive + "/code/", 0) == 0)
-      throw zip.error("a TorchScript archive (torch.jit.save, or libtorch's C++ torch::save: it has '" + shown(e.name) +
-                      "'); only Python's torch.save format is read. Load it in Python and torch.save its state_dict()");
+    torchscript |= e.name == archive + "/constants.pkl" || e.name.rfind(archive + "/code/", 0) == 0;
   const ZipEntry* pickle = zip.find(archive + "/data.pkl");
   if (!pickle) throw zip.error("not a torch.save archive: no '" + shown(archive) + "/data.pkl' record");
   // The memory budget: a few MiB, and more for an archive of more storage bytes (whose sizes the zip
@@ -172,9 +182,14 @@ PtValue read_archive(const ZipReader& zip) {
     throw zip.error(entry + "of " + std::to_string(pickle->size) + " bytes: " + e.what());
   }
   const std::vector<std::uint8_t> bytes = zip.read(*pickle);
-  TorchHooks hooks(zip, archive, budget);
+  TorchHooks hooks(zip, archive, budget, torchscript);
   const std::string where = zip.error(entry).what();
-  return unpickle(bytes, hooks.hooks(), budget, where);
+  const PtValue root = unpickle(bytes, hooks.hooks(), budget, where);
+  if (!torchscript) return root;
+  // libtorch's archive object: its tensors by name.
+  if (root.kind() != PtValue::Kind::kDict || root.ordered())
+    throw zip.error(entry + "holds a " + root.kind_name() + ", not libtorch's torch::save object");
+  return root.attributes().is_none() ? PtValue::dict() : root.attributes();
 }
 
 void check_not_legacy(std::span<const std::uint8_t> start, const std::string& name) {

@@ -37,8 +37,10 @@ bool looks_like_pt(std::span<const std::uint8_t> prefix);
 // The object tree of a .pt file. Tensors come back as views of their storages (tensors sharing a
 // storage in the file share memory), converted as pt_tensor.hpp says;
 // OrderedDicts as ordered dicts, with a state_dict's _metadata as the dict's attributes().
-// A TorchScript archive (torch.jit.save, or libtorch's C++ torch::save) and the legacy format are
-// refused with a message naming them.
+// Archives libtorch's C++ torch::save(tensor) or torch::save(std::vector<Tensor>) wrote (TorchScript
+// archives of one object of class __torch__.Module) read as a dict of their tensors by name: "0",
+// "1", ... Any other TorchScript archive (torch.jit.save, libtorch's torch::save of a module: classes
+// with code) and the legacy format are refused with a message naming them.
 PtValue read_pt(const std::string& path);
 PtValue read_pt(std::span<const std::uint8_t> bytes, const std::string& name = "<memory>");
 
