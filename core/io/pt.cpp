@@ -1,9 +1,9 @@
 #include "pt.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <type_traits>
@@ -164,11 +164,12 @@ PtValue read_archive(const ZipReader& zip) {
     torchscript |= e.name == archive + "/constants.pkl" || e.name.rfind(archive + "/code/", 0) == 0;
   const ZipEntry* pickle = zip.find(archive + "/data.pkl");
   if (!pickle) throw zip.error("not a torch.save archive: no '" + shown(archive) + "/data.pkl' record");
-  // The memory budget: a few MiB, and more for an archive of more storage bytes (whose sizes the zip
-  // reader has checked against the file: a deflated record can declare at most 1032 bytes a byte).
+  // The memory budget: a few MiB, and more for an archive of more storage bytes. The zip reader has
+  // checked their sizes against the file (entries apart, a deflated one at most 1032 bytes a byte), so
+  // the sum stays far below 2^64.
   std::uint64_t storage_bytes = 0;
   for (const ZipEntry& e : entries)
-    if (e.name.rfind(archive + "/data/", 0) == 0) storage_bytes += e.size;  // each < 2^63: no overflow of the sum
+    if (e.name.rfind(archive + "/data/", 0) == 0) storage_bytes += e.size;
   MemoryBudget budget(kPtBaseMemory + std::min(storage_bytes, UINT64_MAX / 2 / kPtMemoryPerStorageByte) * kPtMemoryPerStorageByte,
                       "for this archive (" + std::to_string(kPtBaseMemory) + " bytes + " +
                           std::to_string(kPtMemoryPerStorageByte) + " per byte of its " + std::to_string(storage_bytes) +
