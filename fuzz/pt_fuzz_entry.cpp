@@ -56,10 +56,11 @@ void require_same(const PtValue& a, const PtValue& b) {
     case Kind::kTensor: {
       const Tensor& x = a.as_tensor();
       const Tensor& y = b.as_tensor();
-      require(x.dtype() == y.dtype() && x.shape() == y.shape() && x.requires_grad() == y.requires_grad(),
-              "a tensor's dtype, shape or requires_grad");
+      require(x.dtype() == y.dtype() && x.shape() == y.shape() && x.requires_grad() == y.requires_grad() &&
+                  x.strides() == y.strides() && x.storage_offset() == y.storage_offset(),
+              "a tensor's dtype, shape, strides, offset or requires_grad");
       const std::size_t n = static_cast<std::size_t>(x.numel()) * element_size(x.dtype());
-      return require(n == 0 || std::memcmp(x.raw_data(), y.raw_data(), n) == 0, "a tensor's bytes");
+      return require(n == 0 || std::memcmp(x.contiguous().raw_data(), y.contiguous().raw_data(), n) == 0, "a tensor's bytes");
     }
     default: return;
   }

@@ -8,4 +8,5 @@
 #include "rmsprop.hpp"
 #include "schedulers/schedulers.hpp"
 #include "sgd.hpp"
+#include "torch_state.hpp"
 #include "training_checkpoint.hpp"

@@ -3,14 +3,16 @@
 # in turn, merging new interesting inputs into the kept corpus tests/fuzz_corpus/<target>/ (replayed by
 # the ordinary test suite). One fuzzer at a time, one job: the machine is shared.
 #
-# Usage: scripts/fuzz.sh [--no-merge] [seconds per target, default 60] [max executions per target, default 0 = no limit]
+# Usage: scripts/fuzz.sh [--ci] [seconds per target, default 60] [max executions per target, default 0 = no limit]
 #                        [target ...; default: every target fuzz/CMakeLists.txt declares]
-# --no-merge leaves the kept corpus as it is (CI: a short run that only proves the targets build and run).
+# --ci: the check CI runs, proving the targets build and run: the kept corpus is left as it is, and the
+# random seed is fixed, so every run of a commit tries the same inputs as far as its time allows (a red
+# CI comes from the commit, not from chance).
 # Crashes, timeouts and OOMs are written to build-fuzz/findings/<target>/ and stop the run (exit != 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-merge=1
-if [ "${1:-}" = --no-merge ]; then merge=0; shift; fi
+ci=0
+if [ "${1:-}" = --ci ]; then ci=1; shift; fi
 seconds=${1:-60}
 runs=${2:-0}
 shift $(( $# < 2 ? $# : 2 ))
@@ -30,7 +32,7 @@ targets=("$@")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # No -jobs: one in-process fuzzer (-jobs=N would fork N workers logging to files).
-limits=(-rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=5 -max_len=4096 -print_final_stats=1)
+limits=(-rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=5 -print_final_stats=1)
 
 for target in "${targets[@]}"; do
   [ -n "$target" ] || continue
@@ -39,11 +41,14 @@ for target in "${targets[@]}"; do
   work="$build/corpus/$target"        # the fuzzer's growing working corpus, not committed
   findings="$build/findings/$target"
   mkdir -p "$corpus" "$work" "$findings"
-  echo "== fuzzing $target for ${seconds}s (runs limit: $runs)"
-  "$binary" "${limits[@]}" -max_total_time="$seconds" -runs="$(( runs > 0 ? runs : -1 ))" \
-    -artifact_prefix="$findings/" "$work" "$corpus"
-  [ $merge -eq 1 ] || continue
+  # Inputs up to 4 KB, or the largest kept one (libFuzzer cuts longer inputs: a .pt seed is 31 KB).
+  largest=$(find "$corpus" -type f -printf '%s\n' | sort -n | tail -1)
+  max_len=$(( ${largest:-0} > 4096 ? largest : 4096 ))
+  echo "== fuzzing $target for ${seconds}s (runs limit: $runs, inputs up to $max_len bytes)"
+  "$binary" "${limits[@]}" -max_len="$max_len" -max_total_time="$seconds" -runs="$(( runs > 0 ? runs : -1 ))" \
+    -seed=$(( ci ? 1 : 0 )) -artifact_prefix="$findings/" "$work" "$corpus"
+  [ $ci -eq 0 ] || continue
   # Keep only inputs that add coverage over what is already kept (seeds stay as they are).
-  "$binary" "${limits[@]}" -merge=1 -use_counters=0 "$corpus" "$work"
+  "$binary" "${limits[@]}" -max_len="$max_len" -merge=1 -use_counters=0 "$corpus" "$work"
   echo "== $target: kept corpus $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KB"
 done

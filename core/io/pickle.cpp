@@ -14,15 +14,17 @@ enum : std::uint8_t {
   BINUNICODE = 'X', APPEND = 'a', BUILD = 'b', GLOBAL = 'c', APPENDS = 'e', BINGET = 'h', LONG_BINGET = 'j',
   EMPTY_LIST = ']', BINPUT = 'q', LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', SETITEMS = 'u', EMPTY_DICT = '}',
   EMPTY_TUPLE = ')', BINFLOAT = 'G', PROTO = 0x80, TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87, NEWTRUE = 0x88,
-  NEWFALSE = 0x89, LONG1 = 0x8a,
+  NEWFALSE = 0x89, LONG1 = 0x8a, NEWOBJ = 0x81,
 };
 
 constexpr std::size_t kMaxGlobalLine = 256;
+// A memo entry: its value and an unordered_map node (links, hash, bucket), from above.
+constexpr std::uint64_t kMemoSlotBytes = sizeof(PtValue) + 64;
 
 class Unpickler {
  public:
-  Unpickler(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, std::string prefix)
-      : in_(bytes), hooks_(hooks), prefix_(std::move(prefix)) {}
+  Unpickler(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, MemoryBudget& budget, std::string prefix)
+      : in_(bytes), hooks_(hooks), budget_(budget), prefix_(std::move(prefix)) {}
 
   PtValue run() {
     if (in_.size() < 2 || in_[0] != PROTO)
@@ -87,18 +89,20 @@ class Unpickler {
     marks_.pop_back();
     return items;
   }
+  // A new value (or another reference to one: it takes a slot too).
   void push(PtValue v) {
-    if (++made_ > kMaxPickleValues) fail("the pickle makes more than " + std::to_string(kMaxPickleValues) + " values");
+    budget_.charge(v.footprint());
+    push_checked(std::move(v));
+  }
+  void push_checked(PtValue v) {
     if (v.depth() > kMaxPickleDepth) fail("values nest deeper than " + std::to_string(kMaxPickleDepth) + " levels");
-    if (v.tree_size() > kMaxPickleValues)
-      fail("the object tree would hold more than " + std::to_string(kMaxPickleValues) + " values");
+    if (v.tree_size() > budget_.limit() / kTreeValueBytes)
+      fail("the object tree would hold more than " + std::to_string(budget_.limit() / kTreeValueBytes) +
+           " values (a value shared k times counts k times), over the memory limit: " + budget_.refusal());
     stack_.push_back(std::move(v));
   }
   // After changing the container on top: its bounds still hold.
-  void recheck() {
-    --made_;
-    push(pop());
-  }
+  void recheck() { push_checked(pop()); }
   void push_tuple(std::vector<PtValue> items) { push(PtValue::tuple(std::move(items))); }
 
   void step(std::uint8_t code) {
@@ -153,13 +157,17 @@ class Unpickler {
       }
       case SETITEM: {
         PtValue v = pop(), k = pop();
+        budget_.charge(PtValue::entry_footprint(k));
         top().set(std::move(k), std::move(v));
         return recheck();
       }
       case SETITEMS: {
         std::vector<PtValue> items = pop_mark();
         if (items.size() % 2) fail("SETITEMS with an odd number of values");
-        for (std::size_t i = 0; i < items.size(); i += 2) top().set(std::move(items[i]), std::move(items[i + 1]));
+        for (std::size_t i = 0; i < items.size(); i += 2) {
+          budget_.charge(PtValue::entry_footprint(items[i]));
+          top().set(std::move(items[i]), std::move(items[i + 1]));
+        }
         return recheck();
       }
       case BUILD: {
@@ -185,6 +193,13 @@ class Unpickler {
         args.freeze();
         return push(hooks_.reduce(callable, args));
       }
+      case NEWOBJ: {  // cls.__new__(cls, *args): to the reduce hook, as a call of cls
+        PtValue args = pop(), cls = pop();
+        if (cls.kind() != PtValue::Kind::kGlobal || args.kind() != PtValue::Kind::kTuple)
+          fail(std::string("NEWOBJ of a ") + cls.kind_name() + " with a " + args.kind_name());
+        args.freeze();
+        return push(hooks_.reduce(cls, args));
+      }
       case BINPERSID: {
         PtValue pid = pop();
         pid.freeze();
@@ -198,7 +213,10 @@ class Unpickler {
     }
   }
 
-  void memo_put(std::uint64_t index) { memo_[index] = top(); }
+  void memo_put(std::uint64_t index) {
+    if (!memo_.count(index)) budget_.charge(kMemoSlotBytes);
+    memo_[index] = top();
+  }
   void memo_get(std::uint64_t index) {
     auto it = memo_.find(index);
     if (it == memo_.end()) fail("memo entry " + std::to_string(index) + " was never stored");
@@ -207,9 +225,9 @@ class Unpickler {
 
   std::span<const std::uint8_t> in_;
   const PickleHooks& hooks_;
+  MemoryBudget& budget_;
   std::string prefix_;
   std::size_t pos_ = 0, op_offset_ = 0;
-  std::uint64_t made_ = 0;
   std::vector<PtValue> stack_;
   std::vector<std::size_t> marks_;
   // At most one entry per opcode read, so bounded by the pickle's size.
@@ -218,8 +236,18 @@ class Unpickler {
 
 }  // namespace
 
-PtValue unpickle(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, const std::string& error_prefix) {
-  return Unpickler(bytes, hooks, error_prefix).run();
+void MemoryBudget::charge(std::uint64_t bytes) {
+  if (bytes > limit_ - used_) throw std::invalid_argument(refusal());
+  used_ += bytes;
+}
+
+std::string MemoryBudget::refusal() const {
+  return "reading it would take more than " + std::to_string(limit_) + " bytes of memory, the limit " + why_;
+}
+
+PtValue unpickle(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, MemoryBudget& budget,
+                 const std::string& error_prefix) {
+  return Unpickler(bytes, hooks, budget, error_prefix).run();
 }
 
 // ---------------------------------------------------------------------------------------------

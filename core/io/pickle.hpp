@@ -5,10 +5,14 @@
 //
 // Opcodes read: PROTO 2, STOP, MARK, NONE, NEWTRUE, NEWFALSE, BININT, BININT1, BININT2, LONG1 (up to
 // 8 bytes), BINFLOAT, BINUNICODE, EMPTY_TUPLE, TUPLE, TUPLE1-3, EMPTY_LIST, APPEND, APPENDS,
-// EMPTY_DICT, SETITEM, SETITEMS, BINPUT, LONG_BINPUT, BINGET, LONG_BINGET, GLOBAL, REDUCE, BINPERSID
+// EMPTY_DICT, SETITEM, SETITEMS, BINPUT, LONG_BINPUT, BINGET, LONG_BINGET, GLOBAL, REDUCE, NEWOBJ (as
+// REDUCE: a call of the class, which the hook decides), BINPERSID
 // and BUILD (on a dict, setting its attributes, as OrderedDict's _metadata). Any other opcode, a
-// container changed after it was put in another, nesting deeper than kMaxPickleDepth, more than
-// kMaxPickleValues values made (which bounds memory) or a tree of more than that many is refused.
+// container changed after it was put in another and nesting deeper than kMaxPickleDepth are refused.
+// Memory is bounded by a MemoryBudget: every value made, memo slot and dict entry is charged (what it
+// takes in memory, estimated from above by PtValue::footprint), and so is the object tree counted as
+// if nothing in it were shared (kTreeValueBytes a value), so a small file can neither allocate much
+// nor make a tree whose walk (writing it back, comparing it) never ends.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +25,25 @@
 
 namespace tapegrad::io {
 
-inline constexpr int kMaxPickleDepth = 1000;                    // Python's own recursion limit
-inline constexpr std::uint64_t kMaxPickleValues = 1ull << 24;   // made; and as a tree, a shared value counted each time
+inline constexpr int kMaxPickleDepth = 1000;             // Python's own recursion limit
+inline constexpr std::uint64_t kTreeValueBytes = 64;     // a tree's value, when the tree is checked against the budget
+
+// The memory one file's reader may take: charge() counts bytes as they are taken (never given back,
+// so an upper estimate) and refuses past the limit with std::invalid_argument naming the limit and
+// `why` it is what it is.
+class MemoryBudget {
+ public:
+  MemoryBudget(std::uint64_t limit, std::string why) : limit_(limit), why_(std::move(why)) {}
+  void charge(std::uint64_t bytes);
+  std::uint64_t limit() const { return limit_; }
+  std::uint64_t used() const { return used_; }
+  // The message charge() throws.
+  std::string refusal() const;
+
+ private:
+  std::uint64_t limit_, used_ = 0;
+  std::string why_;
+};
 
 struct PickleHooks {
   // GLOBAL "module name": the value standing for it, or a throw refusing it.
@@ -35,7 +56,9 @@ struct PickleHooks {
 
 // Reads one pickle. Errors (bad opcodes, bounds, what the hooks throw) are std::runtime_error
 // "<error_prefix>byte offset N: <problem>".
-PtValue unpickle(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, const std::string& error_prefix);
+// The hooks may charge the same budget (storages read).
+PtValue unpickle(std::span<const std::uint8_t> bytes, const PickleHooks& hooks, MemoryBudget& budget,
+                 const std::string& error_prefix);
 
 // Writes protocol-2 opcodes; the caller composes them (core/io/pt.cpp).
 class PickleWriter {

@@ -1,11 +1,11 @@
 #include "pt.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
-#include <tuple>
 #include <type_traits>
 #include <stdexcept>
 
@@ -22,6 +22,10 @@ constexpr std::uint8_t kLegacyStart[] = {0x80, 0x02, 0x8a, 0x0a};
 constexpr const char* kOrderedDict = "collections.OrderedDict";
 constexpr const char* kRebuildTensor = "torch._utils._rebuild_tensor_v2";
 constexpr const char* kRebuildParameter = "torch._utils._rebuild_parameter";
+// The class of the object libtorch's C++ torch::save(tensor) and torch::save(std::vector<Tensor>)
+// pickle into a TorchScript archive (serialize::OutputArchive): its attributes are the tensors, "0",
+// "1", ...; its code (a class body declaring them) is never read, let alone run.
+constexpr const char* kLibtorchArchive = "__torch__.Module";
 
 bool starts_with(std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> start) {
   return bytes.size() >= start.size() && std::equal(start.begin(), start.end(), bytes.begin());
@@ -54,7 +58,9 @@ bool empty_hooks(const PtValue& v) {
 // functions and its storages (read from the archive once each, however often they are referenced).
 class TorchHooks {
  public:
-  TorchHooks(const ZipReader& zip, std::string archive) : zip_(zip), archive_(std::move(archive)) {}
+  // `torchscript`: the archive is TorchScript's (libtorch's torch::save is read from those).
+  TorchHooks(const ZipReader& zip, std::string archive, MemoryBudget& budget, bool torchscript)
+      : zip_(zip), archive_(std::move(archive)), budget_(budget), torchscript_(torchscript) {}
 
   PickleHooks hooks() {
     return {[this](const std::string& m, const std::string& n) { return global(m, n); },
@@ -63,11 +69,16 @@ class TorchHooks {
   }
 
  private:
-  static PtValue global(const std::string& module, const std::string& name) {
+  PtValue global(const std::string& module, const std::string& name) const {
     const std::string full = module + "." + name;
     if (full == kOrderedDict || full == kRebuildTensor || full == kRebuildParameter ||
-        (module == "torch" && find_storage_type(name)))
+        (module == "torch" && find_storage_type(name)) || (torchscript_ && full == kLibtorchArchive))
       return PtValue::global(full);
+    if (torchscript_)
+      throw std::invalid_argument("a TorchScript archive (torch.jit.save, or libtorch's C++ torch::save of a module) of "
+                                  "the class '" + full + "'; only libtorch's torch::save of tensors (class " +
+                                  kLibtorchArchive + ") and Python's torch.save format are read. Load it in Python "
+                                  "and torch.save its state_dict()");
     throw std::invalid_argument("refuses the global '" + full + "': only " + kOrderedDict + ", " + kRebuildTensor +
                                 ", " + kRebuildParameter +
                                 " and torch's storage classes (Float, Double, Half, BFloat16, Long, Int, Short, "
@@ -77,17 +88,17 @@ class TorchHooks {
   PtValue reduce(const PtValue& callable, const PtValue& args) {
     const std::string& f = callable.as_string();
     const PtValue::Items& a = args.items();
-    if (f == kOrderedDict) {
-      if (!a.empty()) throw std::invalid_argument("OrderedDict is called with arguments");
-      return PtValue::dict(/*ordered=*/true);
+    if (f == kOrderedDict || f == kLibtorchArchive) {  // an object whose attributes BUILD sets
+      if (!a.empty()) throw std::invalid_argument(f + " is called with arguments");
+      return PtValue::dict(/*ordered=*/f == kOrderedDict);
     }
     if (f == kRebuildTensor) {
       if ((a.size() != 6 && a.size() != 7) || a[0].kind() != PtValue::Kind::kStorage || a[1].kind() != PtValue::Kind::kInt ||
           a[4].kind() != PtValue::Kind::kBool || !empty_hooks(a[5]) || (a.size() == 7 && !empty_hooks(a[6])))
         throw std::invalid_argument(std::string(kRebuildTensor) +
                                     " takes (storage, offset, size, stride, requires_grad, OrderedDict()) here");
-      Tensor t = make_tensor_from_storage(a[0].as_storage(), a[1].as_int(), int_tuple(a[2], "size"),
-                                          int_tuple(a[3], "stride"), copy_budget_);
+      Tensor t = make_tensor_from_storage(a[0].as_storage()->data, a[1].as_int(), int_tuple(a[2], "size"),
+                                          int_tuple(a[3], "stride"));
       if (a[4].as_bool()) t.requires_grad_(true);
       return PtValue::tensor(std::move(t));
     }
@@ -124,10 +135,11 @@ class TorchHooks {
         throw std::invalid_argument("storage '" + shown(key) + "' of " + std::to_string(numel) + " " + type->name +
                                     " elements needs " + (numel < 0 ? std::string("a count >= 0") : std::to_string(needed) + " bytes") +
                                     " but its record holds " + std::to_string(entry->size));
+      // The record, then its converted elements (float16 to float32 doubles it, uint8 to int64 makes it 8 times).
+      budget_.charge(entry->size + entry->size / type->element_size * element_size(type->dtype));
       auto storage = std::make_shared<PtStorage>();
       storage->type = type->name;
-      storage->bytes = zip_.read(*entry);
-      copy_budget_ += kCopiesPerStorageByte * storage->bytes.size();
+      storage->data = storage_tensor(*type, zip_.read(*entry));
       it = by_key_.emplace(key, std::move(storage)).first;
     } else if (it->second->type != type->name) {
       throw std::invalid_argument("storage '" + shown(key) + "' is read as " + it->second->type + " and as " + type->name);
@@ -135,12 +147,10 @@ class TorchHooks {
     return PtValue::storage(it->second);
   }
 
-  // Tensors are copied out of their storages (pt_tensor.hpp): at most this many bytes per byte of
-  // storage read, plus a fixed allowance (views of one storage, tied weights, 0-d tensors).
-  static constexpr std::uint64_t kCopiesPerStorageByte = 4;
   const ZipReader& zip_;
   std::string archive_;
-  std::uint64_t copy_budget_ = 64 << 20;
+  MemoryBudget& budget_;
+  bool torchscript_;
   std::map<std::string, std::shared_ptr<const PtStorage>> by_key_;
 };
 
@@ -149,22 +159,38 @@ PtValue read_archive(const ZipReader& zip) {
   const std::size_t slash = entries.empty() ? std::string::npos : entries[0].name.find('/');
   if (slash == std::string::npos) throw zip.error("not a torch.save archive: its first entry is not in a folder");
   const std::string archive = entries[0].name.substr(0, slash);
+  bool torchscript = false;
   for (const ZipEntry& e : entries)
-    if (e.name == archive + "/constants.pkl" || e.name.rfind(archive + "/code/", 0) == 0)
-      throw zip.error("a TorchScript archive (torch.jit.save, or libtorch's C++ torch::save: it has '" + shown(e.name) +
-                      "'); only Python's torch.save format is read. Load it in Python and torch.save its state_dict()");
+    torchscript |= e.name == archive + "/constants.pkl" || e.name.rfind(archive + "/code/", 0) == 0;
   const ZipEntry* pickle = zip.find(archive + "/data.pkl");
   if (!pickle) throw zip.error("not a torch.save archive: no '" + shown(archive) + "/data.pkl' record");
-  if (pickle->size > kMaxPtPickleBytes)
-    throw zip.error("'" + shown(pickle->name) + "' declares " + std::to_string(pickle->size) + " bytes, over the limit of " +
-                    std::to_string(kMaxPtPickleBytes));
-  const std::vector<std::uint8_t> bytes = zip.read(*pickle);
-  TorchHooks hooks(zip, archive);
+  // The memory budget: a few MiB, and more for an archive of more storage bytes. The zip reader has
+  // checked their sizes against the file (entries apart, a deflated one at most 1032 bytes a byte), so
+  // the sum stays far below 2^64.
+  std::uint64_t storage_bytes = 0;
+  for (const ZipEntry& e : entries)
+    if (e.name.rfind(archive + "/data/", 0) == 0) storage_bytes += e.size;
+  MemoryBudget budget(kPtBaseMemory + std::min(storage_bytes, UINT64_MAX / 2 / kPtMemoryPerStorageByte) * kPtMemoryPerStorageByte,
+                      "for this archive (" + std::to_string(kPtBaseMemory) + " bytes + " +
+                          std::to_string(kPtMemoryPerStorageByte) + " per byte of its " + std::to_string(storage_bytes) +
+                          " bytes of storage records)");
   std::string entry = "'";  // (built in steps: GCC 12 warns falsely on "'" + std::string&&)
   entry += shown(pickle->name);
   entry += "' ";
+  try {
+    budget.charge(pickle->size);
+  } catch (const std::invalid_argument& e) {
+    throw zip.error(entry + "of " + std::to_string(pickle->size) + " bytes: " + e.what());
+  }
+  const std::vector<std::uint8_t> bytes = zip.read(*pickle);
+  TorchHooks hooks(zip, archive, budget, torchscript);
   const std::string where = zip.error(entry).what();
-  return unpickle(bytes, hooks.hooks(), where);
+  const PtValue root = unpickle(bytes, hooks.hooks(), budget, where);
+  if (!torchscript) return root;
+  // libtorch's archive object: its tensors by name.
+  if (root.kind() != PtValue::Kind::kDict || root.ordered())
+    throw zip.error(entry + "holds a " + root.kind_name() + ", not libtorch's torch::save object");
+  return root.attributes().is_none() ? PtValue::dict() : root.attributes();
 }
 
 void check_not_legacy(std::span<const std::uint8_t> start, const std::string& name) {
@@ -176,14 +202,20 @@ void check_not_legacy(std::span<const std::uint8_t> start, const std::string& na
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+// A storage to write, whole; the dtype its tensors have.
+struct WrittenStorage {
+  std::shared_ptr<Storage> storage;
+  Dtype dtype;
+};
+
 class Writer {
  public:
   std::vector<std::uint8_t> pickle(const PtValue& root) {
     put(root);
     return out_.finish();
   }
-  // The storages, in key order: key i holds storages_[i].
-  std::vector<Tensor> storages;
+  // The storages, in key order: key i holds storages[i].
+  std::vector<WrittenStorage> storages;
 
  private:
   void put(const PtValue& v) {
@@ -233,27 +265,25 @@ class Writer {
 
   void tensor(const Tensor& t) {
     if (!t.defined()) throw std::invalid_argument("write_pt: an undefined tensor cannot be written");
-    const Tensor data = t.contiguous();
-    // Tensors over the same memory share a storage (tied weights stay tied in PyTorch).
-    const auto [it, added] = keys_.emplace(std::tuple(data.raw_data(), data.dtype(), data.numel()), storages.size());
-    const std::size_t key = it->second;
-    if (added) storages.push_back(data);
+    // Each storage is written once, whole, and every tensor over it as its offset and strides, as
+    // torch.save writes them: a transpose and its base, slices, tied weights stay views of one
+    // another in PyTorch.
+    const std::shared_ptr<Storage>& storage = t.impl()->storage;
+    const auto [it, added] = keys_.emplace(std::pair(storage.get(), t.dtype()), storages.size());
+    if (added) storages.push_back({storage, t.dtype()});
     out_.global("torch._utils", "_rebuild_tensor_v2");
     out_.mark();  // the arguments
     out_.mark();  // the persistent id
     out_.string("storage");
     out_.global("torch", storage_class(t.dtype()));
-    out_.string(std::to_string(key));
+    out_.string(std::to_string(it->second));
     out_.string("cpu");
-    out_.integer(data.numel());
+    out_.integer(static_cast<std::int64_t>(storage->nbytes / element_size(t.dtype())));
     out_.tuple(5);
     out_.persistent_id();
-    out_.integer(0);
-    Shape stride(t.shape().size());
-    std::int64_t step = 1;
-    for (std::size_t k = stride.size(); k-- > 0;) stride[k] = step, step *= t.shape()[k];
+    out_.integer(t.storage_offset());
     tuple(t.shape(), [&](std::int64_t x) { out_.integer(x); });
-    tuple(stride, [&](std::int64_t x) { out_.integer(x); });
+    tuple(t.strides(), [&](std::int64_t x) { out_.integer(x); });
     out_.boolean(t.requires_grad());
     ordered_dict();
     out_.tuple(6);
@@ -261,13 +291,13 @@ class Writer {
   }
 
   PickleWriter out_;
-  std::map<std::tuple<const void*, Dtype, std::int64_t>, std::size_t> keys_;
+  std::map<std::pair<const Storage*, Dtype>, std::size_t> keys_;
 };
 
 // A whole archive: the pickle made (and so every check done) before the first byte goes out.
 struct Archive {
   std::vector<std::uint8_t> pickle;
-  std::vector<Tensor> storages;
+  std::vector<WrittenStorage> storages;
 };
 
 Archive prepare(const PtValue& root) {
@@ -281,9 +311,9 @@ template <class Sink> void emit(const Archive& archive, Sink&& sink) {
   ZipWriter zip([](void* s, const void* data, std::uint64_t size) { (*static_cast<S*>(s))(data, size); }, &sink);
   zip.add("archive/data.pkl", archive.pickle);
   for (std::size_t i = 0; i < archive.storages.size(); ++i) {
-    const Tensor& t = archive.storages[i];
-    zip.add("archive/data/" + std::to_string(i),
-            {static_cast<const std::uint8_t*>(t.raw_data()), static_cast<std::size_t>(t.numel()) * element_size(t.dtype())});
+    const Storage& s = *archive.storages[i].storage;
+    const std::size_t n = s.nbytes / element_size(archive.storages[i].dtype) * element_size(archive.storages[i].dtype);
+    zip.add("archive/data/" + std::to_string(i), {static_cast<const std::uint8_t*>(s.data), n});
   }
   const std::string version = "3\n";
   zip.add("archive/version", {reinterpret_cast<const std::uint8_t*>(version.data()), version.size()});

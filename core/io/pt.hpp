@@ -21,17 +21,26 @@
 
 namespace tapegrad::io {
 
-inline constexpr std::uint64_t kMaxPtPickleBytes = 256ull << 20;  // data.pkl: a state_dict's is ~100 bytes a tensor
+// What reading one archive may take in memory (pickle.hpp's MemoryBudget: data.pkl's bytes, the
+// values it makes, the storages read and converted): kPtBaseMemory plus kPtMemoryPerStorageByte for
+// each byte of the archive's storage records. A state_dict's pickle takes ~4 KB per tensor as values,
+// so any tensor of 64 bytes or more pays for itself; the base covers ~2,000 tiny ones (0-d buffers,
+// Adam's step counts). Past the limit a file is refused, naming it.
+inline constexpr std::uint64_t kPtBaseMemory = 8ull << 20;
+inline constexpr std::uint64_t kPtMemoryPerStorageByte = 64;
 
 // Whether a file starting with `prefix` (at least 8 bytes of it) is for read_pt: a zip archive, or
 // the pickle that opens PyTorch's legacy (pre-1.6) format, which read_pt refuses with advice. Never
 // true for a safetensors file (whose first 8 bytes are a length under 2^27).
 bool looks_like_pt(std::span<const std::uint8_t> prefix);
 
-// The object tree of a .pt file. Tensors come back contiguous and converted as pt_tensor.hpp says;
+// The object tree of a .pt file. Tensors come back as views of their storages (tensors sharing a
+// storage in the file share memory), converted as pt_tensor.hpp says;
 // OrderedDicts as ordered dicts, with a state_dict's _metadata as the dict's attributes().
-// A TorchScript archive (torch.jit.save, or libtorch's C++ torch::save) and the legacy format are
-// refused with a message naming them.
+// Archives libtorch's C++ torch::save(tensor) or torch::save(std::vector<Tensor>) wrote (TorchScript
+// archives of one object of class __torch__.Module) read as a dict of their tensors by name: "0",
+// "1", ... Any other TorchScript archive (torch.jit.save, libtorch's torch::save of a module: classes
+// with code) and the legacy format are refused with a message naming them.
 PtValue read_pt(const std::string& path);
 PtValue read_pt(std::span<const std::uint8_t> bytes, const std::string& name = "<memory>");
 
@@ -40,7 +49,8 @@ NamedTensors pt_state_dict(const PtValue& root, const std::string& name);
 
 // Writes `root` as torch.save would, atomically (atomic_file.hpp), readable by torch.load of PyTorch
 // 1.13 (with weights_only=True when the tree holds no floats). Dicts marked ordered become
-// OrderedDicts. Tensors sharing their memory share one storage in the file. Globals and storages
+// OrderedDicts. Each tensor storage is written whole, once: tensors sharing memory (views, tied
+// weights) share it in the file, each with its offset and strides. Globals and storages
 // cannot be written (std::invalid_argument), nor undefined tensors.
 void write_pt(const std::string& path, const PtValue& root);
 // A state_dict: an OrderedDict of the names and tensors, in order.

@@ -47,37 +47,15 @@ template <class T> Loader<T> loader(const std::string& type) {
   return [](const std::uint8_t* p) { return static_cast<T>(*p); };  // ByteStorage
 }
 
-// Gathers the strided elements into `out`, in row-major order, converting each.
-template <class T>
-void gather(const PtStorage& s, std::size_t element_size, std::int64_t offset, const Shape& size, const Shape& stride,
-            T* out, std::int64_t numel) {
-  if (find_storage_type(s.type)->dtype == dtype_of<T> && element_size == sizeof(T)) {
-    bool contiguous = true;  // the common case: one copy
-    std::int64_t expected = 1;
-    for (std::size_t k = size.size(); k-- > 0;) {
-      if (size[k] != 1 && stride[k] != expected) contiguous = false;
-      expected *= size[k];
-    }
-    if (contiguous) {
-      if (numel > 0)  // an empty storage's data() may be null, which memcpy must not see
-        std::memcpy(out, s.bytes.data() + offset * sizeof(T), static_cast<std::size_t>(numel) * sizeof(T));
-      return;
-    }
+// Converts `n` elements of a storage of class `type` into `out` (a plain copy when the types agree).
+template <class T> void convert(const TorchStorageType& type, const std::uint8_t* bytes, std::int64_t n, T* out) {
+  if (n == 0) return;  // an empty storage's data() is null, which memcpy must not get
+  if (type.dtype == dtype_of<T> && type.element_size == sizeof(T)) {
+    std::memcpy(out, bytes, static_cast<std::size_t>(n) * sizeof(T));
+    return;
   }
-  const Loader<T> read = loader<T>(s.type);
-  Shape index(size.size(), 0);
-  std::int64_t position = offset;
-  for (std::int64_t i = 0; i < numel; ++i) {
-    out[i] = read(s.bytes.data() + static_cast<std::size_t>(position) * element_size);
-    for (std::size_t k = size.size(); k-- > 0;) {  // odometer: the last dimension moves fastest
-      if (++index[k] < size[k]) {
-        position += stride[k];
-        break;
-      }
-      position -= (size[k] - 1) * stride[k];
-      index[k] = 0;
-    }
-  }
+  const Loader<T> read = loader<T>(type.name);
+  for (std::int64_t i = 0; i < n; ++i) out[i] = read(bytes + static_cast<std::size_t>(i) * type.element_size);
 }
 
 }  // namespace
@@ -97,15 +75,25 @@ const char* storage_class(Dtype dtype) {
   return "LongStorage";
 }
 
-Tensor make_tensor_from_storage(const std::shared_ptr<const PtStorage>& storage, std::int64_t offset, const Shape& size,
-                                const Shape& stride, std::uint64_t& budget) {
-  const TorchStorageType* type = find_storage_type(storage->type);
-  if (!type) throw std::invalid_argument("storage class '" + storage->type + "' is not one tapegrad reads");
+Tensor storage_tensor(const TorchStorageType& type, std::span<const std::uint8_t> bytes) {
+  if (bytes.size() % type.element_size)
+    throw std::invalid_argument(std::string("a ") + type.name + " of " + std::to_string(bytes.size()) +
+                                " bytes is not a whole number of " + std::to_string(type.element_size) + "-byte elements");
+  const auto n = static_cast<std::int64_t>(bytes.size() / type.element_size);
+  Tensor t = Tensor::empty({n}, type.dtype);
+  dispatch(type.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    convert(type, bytes.data(), n, static_cast<T*>(t.raw_data()));
+  });
+  return t;
+}
+
+Tensor make_tensor_from_storage(const Tensor& storage, std::int64_t offset, const Shape& size, const Shape& stride) {
   if (size.size() != stride.size())
     throw std::invalid_argument("size " + shape_str(size) + " and stride " + shape_str(stride) + " differ in length");
   if (offset < 0) throw std::invalid_argument("negative storage offset " + std::to_string(offset));
-  const std::int64_t storage_numel = static_cast<std::int64_t>(storage->bytes.size() / type->element_size);
-  // The element count (of the nonzero sizes too, which Tensor::empty multiplies) and the furthest
+  const std::int64_t storage_numel = storage.numel();
+  // The element count (of the nonzero sizes too, which as_strided multiplies) and the furthest
   // element reached, without overflow.
   std::int64_t numel = 1, nonzero = 1, last = offset;
   for (std::size_t k = 0; k < size.size(); ++k) {
@@ -129,20 +117,7 @@ Tensor make_tensor_from_storage(const std::shared_ptr<const PtStorage>& storage,
     throw std::invalid_argument("storage offset " + std::to_string(offset) + " is past the storage's " +
                                 std::to_string(storage_numel) + " elements");
   }
-  if (numel > storage_numel)
-    throw std::invalid_argument("a tensor of size " + shape_str(size) + " has more elements than its storage's " +
-                                std::to_string(storage_numel) + " (overlapping strides are not read)");
-  const std::uint64_t bytes = static_cast<std::uint64_t>(numel) * element_size(type->dtype);
-  if (bytes > budget)
-    throw std::invalid_argument("copying a tensor of " + std::to_string(bytes) + " bytes would exceed the " +
-                                std::to_string(budget) + " left of the copy budget (one storage referenced over and over?)");
-  budget -= bytes;
-  Tensor t = Tensor::empty(size, type->dtype);
-  dispatch(type->dtype, [&](auto zero) {
-    using T = decltype(zero);
-    gather(*storage, type->element_size, offset, size, stride, static_cast<T*>(t.raw_data()), numel);
-  });
-  return t;
+  return storage.as_strided(size, stride, offset);
 }
 
 }  // namespace tapegrad::io

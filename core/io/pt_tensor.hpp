@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "../tensor.hpp"
@@ -24,17 +25,17 @@ const TorchStorageType* find_storage_type(const std::string& class_name);
 // The class a tapegrad dtype is written as: FloatStorage, DoubleStorage, LongStorage.
 const char* storage_class(Dtype dtype);
 
+// A storage's bytes (little-endian, `type`'s elements) as a new 1-D tensor of tapegrad's dtype for it,
+// converted as above: each storage of a file is read and converted once.
+Tensor storage_tensor(const TorchStorageType& type, std::span<const std::uint8_t> bytes);
+
 // The tensor torch._utils._rebuild_tensor_v2(storage, offset, size, stride) describes: elements
-// offset + sum(i_k * stride_k) of the storage. Refused (std::invalid_argument naming the problem):
-// negative sizes, strides or offset, any element outside the storage, and a tensor of more elements
-// than its storage (overlapping strides, as expand() makes).
-// For now the result is a new contiguous tensor (converted as above), so tensors sharing a storage
-// in the file do not share memory once read. Copies could multiply a small file's storages into any
-// amount of memory (one storage referenced a million times), so each copy's bytes are taken from
-// `budget` and refused when they exceed it. When tapegrad's tensors have strides, this is the one
-// place to return an as_strided view of the storage instead (and the budget and the overlap refusal
-// can go).
-Tensor make_tensor_from_storage(const std::shared_ptr<const PtStorage>& storage, std::int64_t offset, const Shape& size,
-                                const Shape& stride, std::uint64_t& budget);
+// offset + sum(i_k * stride_k) of the storage, as a view of the storage's tensor (as_strided), so
+// tensors sharing a storage in the file share memory once read (a transpose and its base, two slices,
+// tied weights: a write through one shows through the others, as in PyTorch). Overlapping strides
+// (stride 0, as expand() makes) are read as PyTorch reads them; in-place ops refuse such a view.
+// Refused (std::invalid_argument naming the problem): negative sizes, strides or offset, and any
+// element outside the storage.
+Tensor make_tensor_from_storage(const Tensor& storage, std::int64_t offset, const Shape& size, const Shape& stride);
 
 }  // namespace tapegrad::io

@@ -5,15 +5,27 @@
 
 namespace tapegrad::io {
 
+// A dict's extra parts, apart so that tuples and lists (the many) stay small.
+struct PtValue::DictIndex {
+  std::map<Key, std::size_t> index;  // key -> position in entries
+  PtValue attributes;                // None when BUILD never set any
+  bool ordered = false;
+};
+
 struct PtValue::Container {
   Items items;                       // tuple, list
   Entries entries;                   // dict
-  std::map<Key, std::size_t> index;  // dict: key -> position in entries
-  std::unique_ptr<PtValue> attributes;
-  bool ordered = false, frozen = false;
+  std::unique_ptr<DictIndex> dict;   // dict
+  bool frozen = false;
   int depth = 1;
   std::uint64_t tree_size = 1;
 };
+
+namespace {
+// What a shared_ptr's allocation adds to its object (control block, allocator header), and a
+// std::map node's tree links, both rounded up.
+constexpr std::uint64_t kSharedOverhead = 32, kMapNodeOverhead = 48;
+}  // namespace
 
 PtValue PtValue::boolean(bool v) {
   PtValue p;
@@ -32,22 +44,22 @@ PtValue PtValue::floating(double v) {
 }
 PtValue PtValue::string(std::string v) {
   PtValue p;
-  p.kind_ = Kind::kString, p.string_ = std::move(v);
+  p.kind_ = Kind::kString, p.payload_ = std::make_shared<std::string>(std::move(v));
   return p;
 }
 PtValue PtValue::tensor(Tensor t) {
   PtValue p;
-  p.kind_ = Kind::kTensor, p.tensor_ = std::move(t);
+  p.kind_ = Kind::kTensor, p.payload_ = std::make_shared<Tensor>(std::move(t));
   return p;
 }
 PtValue PtValue::global(std::string name) {
-  PtValue p;
-  p.kind_ = Kind::kGlobal, p.string_ = std::move(name);
+  PtValue p = string(std::move(name));
+  p.kind_ = Kind::kGlobal;
   return p;
 }
 PtValue PtValue::storage(std::shared_ptr<const PtStorage> s) {
   PtValue p;
-  p.kind_ = Kind::kStorage, p.storage_ = std::move(s);
+  p.kind_ = Kind::kStorage, p.payload_ = std::const_pointer_cast<PtStorage>(std::move(s));
   return p;
 }
 PtValue PtValue::tuple(Items items) {
@@ -58,14 +70,16 @@ PtValue PtValue::tuple(Items items) {
 }
 PtValue PtValue::list(Items items) {
   PtValue p;
-  p.kind_ = Kind::kList, p.container_ = std::make_shared<Container>();
+  p.kind_ = Kind::kList, p.payload_ = std::make_shared<Container>();
   for (PtValue& v : items) p.append(std::move(v));
   return p;
 }
 PtValue PtValue::dict(bool ordered) {
   PtValue p;
-  p.kind_ = Kind::kDict, p.container_ = std::make_shared<Container>();
-  p.container_->ordered = ordered;
+  auto c = std::make_shared<Container>();
+  c->dict = std::make_unique<DictIndex>();
+  c->dict->ordered = ordered;
+  p.kind_ = Kind::kDict, p.payload_ = std::move(c);
   return p;
 }
 
@@ -95,50 +109,51 @@ std::int64_t PtValue::as_int() const { return check_kind(Kind::kInt, "int"), int
 double PtValue::as_float() const { return check_kind(Kind::kFloat, "float"), float_; }
 const std::string& PtValue::as_string() const {
   if (kind_ != Kind::kGlobal) check_kind(Kind::kString, "string");
-  return string_;
+  return payload<std::string>();
 }
-const Tensor& PtValue::as_tensor() const { return check_kind(Kind::kTensor, "tensor"), tensor_; }
-const std::shared_ptr<const PtStorage>& PtValue::as_storage() const {
-  return check_kind(Kind::kStorage, "storage"), storage_;
+const Tensor& PtValue::as_tensor() const { return check_kind(Kind::kTensor, "tensor"), payload<Tensor>(); }
+std::shared_ptr<const PtStorage> PtValue::as_storage() const {
+  check_kind(Kind::kStorage, "storage");
+  return std::static_pointer_cast<const PtStorage>(payload_);
 }
 
 PtValue::Container& PtValue::container() const {
-  if (!container_) throw std::invalid_argument(std::string("PtValue: expected a container, got ") + kind_name());
-  return *container_;
+  if (kind_ != Kind::kTuple && kind_ != Kind::kList && kind_ != Kind::kDict)
+    throw std::invalid_argument(std::string("PtValue: expected a container, got ") + kind_name());
+  return *static_cast<Container*>(payload_.get());
 }
 
 const PtValue::Items& PtValue::items() const {
   if (kind_ != Kind::kList) check_kind(Kind::kTuple, "tuple or list");
-  return container_->items;
+  return container().items;
 }
-const PtValue::Entries& PtValue::entries() const { return check_kind(Kind::kDict, "dict"), container_->entries; }
-bool PtValue::ordered() const { return check_kind(Kind::kDict, "dict"), container_->ordered; }
+const PtValue::Entries& PtValue::entries() const { return check_kind(Kind::kDict, "dict"), container().entries; }
+bool PtValue::ordered() const { return check_kind(Kind::kDict, "dict"), container().dict->ordered; }
 
 const PtValue* PtValue::find(const std::string& key) const {
   check_kind(Kind::kDict, "dict");
-  auto it = container_->index.find(Key(key));
-  return it == container_->index.end() ? nullptr : &container_->entries[it->second].second;
+  const Container& c = container();
+  auto it = c.dict->index.find(Key(key));
+  return it == c.dict->index.end() ? nullptr : &c.entries[it->second].second;
 }
 const PtValue* PtValue::find(std::int64_t key) const {
   check_kind(Kind::kDict, "dict");
-  auto it = container_->index.find(Key(key));
-  return it == container_->index.end() ? nullptr : &container_->entries[it->second].second;
+  const Container& c = container();
+  auto it = c.dict->index.find(Key(key));
+  return it == c.dict->index.end() ? nullptr : &c.entries[it->second].second;
 }
-const PtValue& PtValue::attributes() const {
-  static const PtValue none;
-  check_kind(Kind::kDict, "dict");
-  return container_->attributes ? *container_->attributes : none;
-}
+const PtValue& PtValue::attributes() const { return check_kind(Kind::kDict, "dict"), container().dict->attributes; }
 
 void PtValue::add_child(const PtValue& child) {
   Container& c = container();
   // Nested containers never change again: so no value can contain itself, and depth and tree size
   // stay exact.
   if (c.frozen) throw std::invalid_argument("PtValue: a container cannot change once it is inside another");
-  if (child.container_) {
-    if (child.container_.get() == &c) throw std::invalid_argument("PtValue: a container cannot contain itself");
-    child.container_->frozen = true;
-    c.depth = std::max(c.depth, child.container_->depth + 1);
+  if (child.depth() > 0) {
+    Container& inner = child.container();
+    if (&inner == &c) throw std::invalid_argument("PtValue: a container cannot contain itself");
+    inner.frozen = true;
+    c.depth = std::max(c.depth, inner.depth + 1);
   }
   // Saturating: a hostile file can share a value so that the tree counts 2^64 of them.
   const std::uint64_t add = child.tree_size();
@@ -148,33 +163,59 @@ void PtValue::add_child(const PtValue& child) {
 void PtValue::append(PtValue v) {
   if (kind_ != Kind::kList) check_kind(Kind::kTuple, "tuple or list");
   add_child(v);
-  container_->items.push_back(std::move(v));
+  container().items.push_back(std::move(v));
 }
 
 void PtValue::set(PtValue key, PtValue v) {
   check_kind(Kind::kDict, "dict");
   Key k;
-  if (key.kind_ == Kind::kString) k = key.string_;
+  if (key.kind_ == Kind::kString) k = key.as_string();
   else if (key.kind_ == Kind::kInt) k = key.int_;
   else throw std::invalid_argument(std::string("PtValue: a dict key must be a string or an int, got ") + key.kind_name());
   add_child(v);
   add_child(key);
-  auto [it, inserted] = container_->index.emplace(std::move(k), container_->entries.size());
-  if (inserted) container_->entries.emplace_back(std::move(key), std::move(v));
-  else container_->entries[it->second].second = std::move(v);
+  Container& c = container();
+  auto [it, inserted] = c.dict->index.emplace(std::move(k), c.entries.size());
+  if (inserted) c.entries.emplace_back(std::move(key), std::move(v));
+  else c.entries[it->second].second = std::move(v);
 }
 
 void PtValue::set_attributes(PtValue state) {
   check_kind(Kind::kDict, "dict");
   add_child(state);
-  container_->attributes = std::make_unique<PtValue>(std::move(state));
+  container().dict->attributes = std::move(state);
 }
 
-int PtValue::depth() const { return container_ ? container_->depth : 0; }
-std::uint64_t PtValue::tree_size() const { return container_ ? container_->tree_size : 1; }
-bool PtValue::frozen() const { return container_ && container_->frozen; }
+int PtValue::depth() const {
+  const bool is_container = kind_ == Kind::kTuple || kind_ == Kind::kList || kind_ == Kind::kDict;
+  return is_container ? container().depth : 0;
+}
+std::uint64_t PtValue::tree_size() const { return depth() > 0 ? container().tree_size : 1; }
+bool PtValue::frozen() const { return depth() > 0 && container().frozen; }
 void PtValue::freeze() const {
-  if (container_) container_->frozen = true;
+  if (depth() > 0) container().frozen = true;
+}
+
+std::uint64_t PtValue::footprint() const {
+  std::uint64_t bytes = 2 * sizeof(PtValue);
+  switch (kind_) {
+    case Kind::kString: case Kind::kGlobal: bytes += sizeof(std::string) + kSharedOverhead + as_string().capacity(); break;
+    case Kind::kTensor: {
+      const Tensor& t = as_tensor();  // a view: its TensorImpl and the sizes and strides it holds
+      bytes += sizeof(Tensor) + sizeof(TensorImpl) + 2 * kSharedOverhead + 2 * sizeof(std::int64_t) * t.shape().size();
+      break;
+    }
+    case Kind::kStorage: bytes += sizeof(PtStorage) + kSharedOverhead; break;  // its data counted where it is read
+    case Kind::kTuple: case Kind::kList: bytes += sizeof(Container) + kSharedOverhead; break;
+    case Kind::kDict: bytes += sizeof(Container) + kSharedOverhead + sizeof(DictIndex) + kSharedOverhead; break;
+    default: break;
+  }
+  return bytes;
+}
+
+std::uint64_t PtValue::entry_footprint(const PtValue& key) {
+  const std::uint64_t copy = key.kind() == Kind::kString ? key.as_string().capacity() : 0;  // the index's own copy
+  return 2 * sizeof(Entries::value_type) + sizeof(std::pair<const Key, std::size_t>) + kMapNodeOverhead + copy;
 }
 
 }  // namespace tapegrad::io

@@ -2,7 +2,9 @@
 // floats, strings, tuples, lists, dicts with string or integer keys, tensors — plus the two kinds
 // the unpickler meets on the way (a global's name; a storage's bytes) that read_pt returns only when
 // a file holds them bare. Containers are shared, as Python objects are: a copy of a PtValue is
-// another reference to the same list or dict.
+// another reference to the same list or dict. A value is small (32 bytes: anything larger than a
+// number lives behind one shared pointer), since a file can make many of them (pickle.hpp bounds
+// their memory by footprint()).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +19,11 @@
 
 namespace tapegrad::io {
 
-// A torch storage as the archive holds it: its class ("FloatStorage") and its raw bytes.
+// A torch storage of the archive: its class ("FloatStorage") and its elements, read once and
+// converted (core/io/pt_tensor.hpp) into a 1-D tensor its tensors are views of.
 struct PtStorage {
   std::string type;
-  std::vector<std::uint8_t> bytes;
+  Tensor data;
 };
 
 class PtValue {
@@ -51,7 +54,7 @@ class PtValue {
   double as_float() const;  // a float (an integer is not converted)
   const std::string& as_string() const;  // a string or a global's name
   const Tensor& as_tensor() const;
-  const std::shared_ptr<const PtStorage>& as_storage() const;
+  std::shared_ptr<const PtStorage> as_storage() const;
   const Items& items() const;      // of a tuple or list
   const Entries& entries() const;  // of a dict, in insertion order
   bool ordered() const;            // of a dict
@@ -73,21 +76,28 @@ class PtValue {
   std::uint64_t tree_size() const;
   bool frozen() const;
   void freeze() const;
+  // An upper estimate of the bytes this value itself takes (not its elements, counted as they are
+  // made): itself, twice (the vectors holding values grow by doubling), and what it points to.
+  std::uint64_t footprint() const;
+  // The bytes one more dict entry takes beyond its key and value (its slot and its index node).
+  static std::uint64_t entry_footprint(const PtValue& key);
 
  private:
   struct Container;
+  struct DictIndex;
   using Key = std::variant<std::int64_t, std::string>;
   Container& container() const;  // of a list, tuple or dict; throws otherwise
+  template <class T> const T& payload() const { return *static_cast<const T*>(payload_.get()); }
   void check_kind(Kind k, const char* wanted) const;
   void add_child(const PtValue& child);
 
   Kind kind_ = Kind::kNone;
-  std::int64_t int_ = 0;  // bool too
-  double float_ = 0;
-  std::string string_;
-  Tensor tensor_;
-  std::shared_ptr<const PtStorage> storage_;
-  std::shared_ptr<Container> container_;
+  union {
+    std::int64_t int_ = 0;  // bool too
+    double float_;
+  };
+  // A string or global's name (std::string), a Tensor, a PtStorage or a Container; null otherwise.
+  std::shared_ptr<void> payload_;
 };
 
 }  // namespace tapegrad::io

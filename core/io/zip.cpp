@@ -98,7 +98,7 @@ void ZipReader::read_at(std::uint64_t offset, void* dst, std::uint64_t n) const 
   if (offset > size_ || n > size_ - offset)
     throw error(std::to_string(n) + " bytes" + at(offset) + " reach past the end of the " + std::to_string(size_) +
                 "-byte file (truncated?)");
-  if (n == 0) return;  // an empty entry: memcpy must not see its null pointers
+  if (n == 0) return;  // an empty record: dst may be null (an empty vector's data()), which memcpy must not get
   if (fd_ < 0) {
     std::memcpy(dst, bytes_.data() + offset, n);
     return;
@@ -177,6 +177,12 @@ void ZipReader::read_directory() {
                   " (only stored and deflated entries are read)" + at(where));
     if (e.method == 0 && e.compressed_size != e.size)
       throw error("stored entry '" + shown(e.name) + "' has different sizes" + at(where));
+    // Sizes a reader can trust before it allocates (so a sum of them cannot overflow either).
+    if (e.size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      throw error("entry '" + shown(e.name) + "' declares " + std::to_string(e.size) + " bytes" + at(where));
+    if (e.method == 8 && e.size > 1024 && (e.size - 1025) / kMaxDeflateRatio >= e.compressed_size)  // size > 1032 c + 1024
+      throw error("entry '" + shown(e.name) + "' declares " + std::to_string(e.size) + " bytes from " +
+                  std::to_string(e.compressed_size) + " deflated ones, more than deflate can produce (a zip bomb?)" + at(where));
     if (!index_.emplace(e.name, entries_.size()).second) throw error("entry '" + shown(e.name) + "' appears twice" + at(where));
     entries_.push_back(std::move(e));
     p += kCentralBytes + name_len + extra_len + comment_len;
@@ -217,11 +223,6 @@ const ZipEntry* ZipReader::find(const std::string& name) const {
 
 std::vector<std::uint8_t> ZipReader::read(const ZipEntry& e) const {
   const std::string which = "entry '" + shown(e.name) + "'";
-  if (e.size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    throw error(which + " declares " + std::to_string(e.size) + " bytes");
-  if (e.method == 8 && e.size > kMaxDeflateRatio * e.compressed_size + 1024)
-    throw error(which + " declares " + std::to_string(e.size) + " bytes from " + std::to_string(e.compressed_size) +
-                " deflated ones, more than deflate can produce (a zip bomb?)" + at(e.header_offset));
   std::vector<std::uint8_t> out(e.size);
   if (e.method == 0) {
     read_at(e.data_offset, out.data(), e.size);

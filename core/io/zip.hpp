@@ -31,8 +31,8 @@ bool looks_like_zip(std::span<const std::uint8_t> prefix);
 
 class ZipReader {
  public:
-  // Reads and checks the directory: the end record (zip64 too), every central header and every
-  // local header, that no name appears twice, that each entry's bytes lie inside the file before the central directory and that
+  // Reads and checks the directory: the end record (zip64 too), every central header (a deflated
+  // entry's size against deflate's 1032:1) and every local header, that no name appears twice, that each entry's bytes lie inside the file before the central directory and that
   // no two entries share bytes. Errors are std::runtime_error "checkpoint '<name>': <problem>",
   // naming the byte offset of the problem.
   explicit ZipReader(const std::string& path);
@@ -44,8 +44,8 @@ class ZipReader {
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const ZipEntry* find(const std::string& name) const;  // null when absent
   // The entry's bytes, inflated when deflated, their CRC-32 checked. A deflated entry must inflate to
-  // exactly its declared size, and that size may not exceed what deflate can reach from its
-  // compressed size (1032 to 1): a zip bomb is refused before its output is allocated.
+  // exactly its declared size, which the constructor has checked against what deflate can reach from
+  // its compressed size (1032 to 1): a zip bomb is refused before anything is allocated for it.
   std::vector<std::uint8_t> read(const ZipEntry& entry) const;
 
   const std::string& name() const { return name_; }

@@ -1,11 +1,12 @@
 // Checkpoints: the in-memory loader the fuzzer drives, the fuzz seeds (they must be what
-// tapegrad::save really writes), and one regression test per problem the checkpoint fuzzer found.
+// tapegrad::save really writes), and one regression test per problem the checkpoint and .pt fuzzers found.
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <span>
 
+#include <tapegrad/core/io/pt.hpp>
 #include <tapegrad/nn/checkpoint.hpp>
 
 #include "../../fuzz/checkpoint_fuzz_entry.hpp"
@@ -226,4 +227,14 @@ TEST_CASE("checkpoint: an offset written -0 is the integer 0", "[checkpoint]") {
   Params module({{"a", tg::zeros({2}, tg::kFloat32)}, {"b", tg::zeros({2}, tg::kFloat32)}});
   tg::load_from_memory(module, as_bytes(with_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-0,8]},)" + kGoodB + "}")));
   CHECK(raw_values(module) == std::vector<std::string>(2, std::string(8, '\x01')));
+}
+
+TEST_CASE("pt fuzz regression: an empty tensor's record is read without a copy to a null pointer", "[checkpoint][pt][fuzz]") {
+  // Its 0 bytes were copied into an empty vector's data(), a null pointer: undefined behaviour that
+  // UBSan stops at (found by fuzz_pt on a seed; the sanitized suite runs this).
+  const std::vector<std::uint8_t> bytes = tg::io::pt_bytes(tg::io::state_dict_value({{"empty", tg::zeros({0, 3})}}));
+  const tg::io::NamedTensors read = tg::io::pt_state_dict(tg::io::read_pt(bytes, "empty.pt"), "empty.pt");
+  REQUIRE(read.size() == 1);
+  CHECK(read[0].first == "empty");
+  CHECK(read[0].second.shape() == tg::Shape{0, 3});
 }

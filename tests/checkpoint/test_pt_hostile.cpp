@@ -63,7 +63,8 @@ TEST_CASE("pt: each hostile fixture is refused naming the file and the problem",
       {"size_past_storage.pt", "reaches element 4 of a storage of 4 elements"},
       {"stride_past_storage.pt", "reaches element 4 of a storage of 4 elements"},
       {"deep_tuple.pt", "nest deeper than 1000 levels"},
-      {"deep_list.pt", "nest deeper than 1000 levels"},
+      // 10^6 empty lists, made before they nest: their memory is refused first (a shallower one below).
+      {"deep_list.pt", "bytes of memory, the limit for this archive"},
       {"bomb_ratio.pt", "more than deflate can produce (a zip bomb?)"},
       {"bomb_lie.pt", "inflates past its declared 1000 bytes"},
   };
@@ -108,11 +109,46 @@ TEST_CASE("pt: the unpickler refuses what torch.save never writes", "[checkpoint
   // "Billion laughs": a tuple of two references to the tuple before, 40 times (2^40 values as a tree).
   std::string laughs = kProto + "N"s;
   for (int i = 0; i < 40; ++i) laughs += "q\x00h\x00\x86"s;
-  CHECK_THAT(read_error(archive(laughs + "."s)), Contains("the object tree would hold more than 16777216 values"s));
+  CHECK_THAT(read_error(archive(laughs + "."s)), Contains("the object tree would hold more than 131072 values"s) &&
+                                                 Contains("bytes of memory, the limit for this archive"s));
+  // Lists nested 1001 deep (the depth bound, within the memory one).
+  CHECK_THAT(read_error(archive(kProto + std::string(1001, ']') + std::string(1000, 'a') + "."s)),
+             Contains("values nest deeper than 1000 levels"s));
   // GLOBAL names: unterminated, or a global torch does allow but that is no callable of ours.
   CHECK_THAT(read_error(archive(kProto + "cos\nsystem"s)), Contains("unterminated"s));
   CHECK_THAT(read_error(archive(kProto + "ctorch\nFloatStorage\n)R."s)), Contains("'torch.FloatStorage' cannot be called"s));
   CHECK_THAT(read_error(archive(kProto + "ccollections\nOrderedDict\nN\x85R."s)), Contains("OrderedDict is called with arguments"s));
+}
+
+TEST_CASE("pt: a small file cannot make the reader take much memory: values are refused past a limit set by its storages",
+          "[checkpoint][pt]") {
+  constexpr int kMillion = 1000000;
+  std::string memo = kProto + "N"s;  // a million memo entries of one None
+  for (int i = 0; i < kMillion; ++i) memo += "r"s + std::string(reinterpret_cast<const char*>(&i), 4);
+  std::string strings = kProto + "]("s;  // a million one-letter strings in a list
+  for (int i = 0; i < kMillion; ++i) strings += "X\x01\x00\x00\x00x"s;
+  const std::pair<const char*, std::string> cases[] = {
+      {"lists", kProto + "]("s + std::string(kMillion, ']') + "e."s},  // a million empty lists in a list
+      {"dicts", kProto + "]("s + std::string(kMillion, '}') + "e."s},
+      {"memo", memo + "."s},
+      {"strings", strings + "e."s},
+  };
+  for (const auto& [what, pickle] : cases) {
+    INFO(what);
+    const std::string error = read_error(archive(pickle));
+    CHECK_THAT(error, Contains("reading it would take more than 8388608 bytes of memory, the limit for this archive "
+                               "(8388608 bytes + 64 per byte of its 0 bytes of storage records)"));
+    // Refused early: within the first tenth of the opcodes, so the memory taken is the limit's, not the file's.
+    const std::size_t at = error.find("byte offset ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoull(error.substr(at + 12)) < pickle.size() / 10);
+  }
+  // The limit grows with the archive's storage bytes: 100,000 empty lists (~17 MB as values) are
+  // refused alone and read beside a 1 MB storage record (limit 72 MB).
+  const std::string lists = kProto + "]("s + std::string(100000, ']') + "e."s;
+  CHECK_THAT(read_error(archive(lists)), Contains("bytes of memory, the limit for this archive"));
+  const tg::io::PtValue read = tg::io::read_pt(archive(lists, {{"0", Bytes(1 << 20)}}), "with storage");
+  CHECK(read.items().size() == 100000);
 }
 
 TEST_CASE("pt: storage references are checked against the archive", "[checkpoint][pt]") {
@@ -135,9 +171,14 @@ TEST_CASE("pt: storage references are checked against the archive", "[checkpoint
              Contains("refuses the global 'torch.ComplexFloatStorage'"));
   CHECK_THAT(read_error(archive(tensor_pickle("FloatStorage", "0", 2, 2, 2), {{"0", eight}})),
              Contains("reaches element 2 of a storage of 2 elements"));
-  // Stride 0 (an expanded tensor): three elements over a storage of two.
-  CHECK_THAT(read_error(archive(tensor_pickle("FloatStorage", "0", 2, 3, 0), {{"0", eight}})),
-             Contains("a tensor of size [3] has more elements than its storage's 2"));
+  // Stride 0 (an expanded tensor, which torch.save writes as it is): three elements over a storage of
+  // two read as PyTorch reads them, a view no in-place op may write to.
+  const Bytes two_floats = {0, 0, 0xc0, 0x3f, 0, 0, 0, 0x40};  // 1.5, 2
+  const tg::Tensor expanded =
+      tg::io::read_pt(archive(tensor_pickle("FloatStorage", "0", 2, 3, 0), {{"0", two_floats}}), "expanded").as_tensor();
+  CHECK(expanded.strides() == tg::Strides{0});
+  CHECK(values(expanded) == std::vector<double>{1.5, 1.5, 1.5});
+  CHECK_THROWS_AS(tg::Tensor(expanded).copy_(tg::zeros({3})), std::invalid_argument);
 }
 
 TEST_CASE("pt: the zip reader checks its directory against the file", "[checkpoint][pt]") {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <tapegrad/core/io/pt.hpp>
+#include <tapegrad/core/io/zip.hpp>
 #include <tapegrad/nn/checkpoint.hpp>
 
 #include "../support/files.hpp"
@@ -56,9 +57,10 @@ void check_tensor(const tg::Tensor& t, const std::string& dtype, const std::stri
   for (auto d : t.shape()) shown += (shown.empty() ? "" : ",") + std::to_string(d);
   CHECK((shown.empty() ? "-" : shown) == shape);
   REQUIRE(static_cast<std::size_t>(t.numel()) == values.size());
+  const tg::Tensor row_major = t.contiguous();  // a view of its storage, as PyTorch's
   tg::dispatch(t.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    const T* p = static_cast<const T*>(t.raw_data());
+    const T* p = static_cast<const T*>(row_major.raw_data());
     for (std::size_t i = 0; i < values.size(); ++i) {
       INFO("element " << i << ": " << p[i] << " vs " << values[i]);
       CHECK(same_bits<T>(p[i], values[i]));
@@ -90,8 +92,25 @@ TEST_CASE("pt: every tensor PyTorch 1.13 wrote reads back bit for bit, with its 
     }
     ++checked;
   }
-  CHECK(files.size() == 7);
+  CHECK(files.size() == 8);
   CHECK(checked > 25);
+}
+
+TEST_CASE("pt: tensors sharing a storage in PyTorch's file are views of one tensor, as in PyTorch", "[checkpoint][pt]") {
+  // {"w": t, "wt": t.t(), "row": t[1]} of a 2x3 float32 t (values checked by the test above).
+  const PtValue root = tg::io::read_pt(fixture("shared.pt"));
+  const tg::Tensor w = root.find("w")->as_tensor(), wt = root.find("wt")->as_tensor(), row = root.find("row")->as_tensor();
+  CHECK(wt.strides() == tg::Strides{1, 3});  // PyTorch's layout of each
+  CHECK(row.strides() == tg::Strides{1});
+  CHECK(row.storage_offset() == 3);
+  CHECK(w.data_ptr() == wt.data_ptr());
+  // Modified in place through one name, the change shows through the others.
+  tg::Tensor(w).index_put_({1, 2}, 9.0);
+  CHECK(wt.index({2, 1}).item() == 9.0);
+  CHECK(row.index({2}).item() == 9.0);
+  tg::Tensor(row).fill_(-4.0);
+  CHECK(values(w) == std::vector<double>{-1.0, -0.5, 0.0, -4.0, -4.0, -4.0});
+  CHECK(values(wt) == std::vector<double>{-1.0, -4.0, -0.5, -4.0, 0.0, -4.0});
 }
 
 TEST_CASE("pt: nested containers keep their structure, kinds and order", "[checkpoint][pt]") {
@@ -169,6 +188,51 @@ TEST_CASE("pt: tg::load reads a PyTorch state_dict into the same model, found by
       CHECK(values(loaded.at(name)) == values(t));
     }
   }
+}
+
+TEST_CASE("pt: libtorch's C++ torch::save of a tensor and of a vector of tensors read as their tensors by name",
+          "[checkpoint][pt]") {
+  // tests/fixtures/make_libtorch_fixtures.cpp: t = arange(6) 2x3 float32; {t, t.t(), int64 {1, 2, 3}}.
+  const PtValue one = tg::io::read_pt(fixture("libtorch_tensor.pt"));
+  REQUIRE(one.entries().size() == 1);
+  const tg::Tensor t = one.find("0")->as_tensor();
+  CHECK(t.shape() == tg::Shape{2, 3});
+  CHECK(values(t) == std::vector<double>{0, 1, 2, 3, 4, 5});
+
+  const PtValue many = tg::io::read_pt(fixture("libtorch_vector.pt"));
+  REQUIRE(many.entries().size() == 3);
+  const tg::Tensor a = many.find("0")->as_tensor(), at = many.find("1")->as_tensor(), ints = many.find("2")->as_tensor();
+  CHECK(values(at) == std::vector<double>{0, 3, 1, 4, 2, 5});
+  CHECK(at.data_ptr() == a.data_ptr());  // one storage in the file: views of one tensor
+  CHECK(ints.dtype() == tg::kInt64);
+  CHECK(values(ints) == std::vector<double>{1, 2, 3});
+  // Only that class: with any other, or in an archive without TorchScript's records, it is refused.
+  // (The archive rebuilt with the library's writer, each record the same but data.pkl's class name.)
+  auto rebuilt = [](const std::string& file, bool keep_torchscript_records, const std::string& class_name) {
+    const tg::io::ZipReader zip(fixture(file));
+    Bytes out;
+    tg::io::ZipWriter writer([](void* o, const void* d, std::uint64_t n) {
+      auto* bytes = static_cast<Bytes*>(o);
+      bytes->insert(bytes->end(), static_cast<const std::uint8_t*>(d), static_cast<const std::uint8_t*>(d) + n);
+    }, &out);
+    for (const auto& e : zip.entries()) {
+      Bytes data = zip.read(e);
+      if (e.name.find("data.pkl") != std::string::npos) {
+        std::string pickle(data.begin(), data.end());
+        pickle.replace(pickle.find("Module\n"), 6, class_name);
+        data.assign(pickle.begin(), pickle.end());
+      }
+      if (keep_torchscript_records || (e.name.find("/code/") == std::string::npos && e.name.find("constants.pkl") == std::string::npos))
+        writer.add(e.name, data);
+    }
+    writer.finish();
+    return out;
+  };
+  REQUIRE(tg::io::read_pt(rebuilt("libtorch_tensor.pt", true, "Module"), "rebuilt").entries().size() == 1);
+  CHECK_THROWS_WITH(tg::io::read_pt(rebuilt("libtorch_tensor.pt", true, "Modulf"), "renamed"),
+                    Contains("the class '__torch__.Modulf'") && Contains("TorchScript archive"));
+  CHECK_THROWS_WITH(tg::io::read_pt(rebuilt("libtorch_tensor.pt", false, "Module"), "not torchscript"),
+                    Contains("refuses the global '__torch__.Module'"));
 }
 
 TEST_CASE("pt: the legacy format and TorchScript archives are refused, naming the format", "[checkpoint][pt]") {

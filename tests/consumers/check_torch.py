@@ -10,6 +10,9 @@ python3-numpy):
      the same checks the other way, PyTorch's outputs the reference; and tapegrad's model.pt of those
      weights reads back in PyTorch identical, tensor for tensor. The cnn model's BatchNorm2d carries
      the 0-d int64 num_batches_tracked buffer both ways.
+Both ways, the exchanged model evaluated in float64 on each side (tapegrad's Module::to, PyTorch's
+double()) gives the same outputs within 1e-5 (in fact ~1e-12: float64 leaves no room for the summation
+order, which is why the float32 comparison allows 1e-4).
 
   check_torch.py <onnx_reference binary> <model name> <mnist data dir> <work dir>
 
@@ -68,6 +71,15 @@ def check_identical(what, state, reference):
     print(f"{what}: {len(state)} tensors identical")
 
 
+def float64_logits(model, inputs):
+    """The model's outputs computed in float64 (its float32 weights converted exactly); the model is float32 again after."""
+    model.double()
+    with torch.no_grad():
+        out = model(torch.from_numpy(inputs).double()).numpy()
+    model.float()
+    return out
+
+
 # 1. tapegrad -> PyTorch.
 ref = run_reference(tool, model_name, data, os.path.join(work, "from_tapegrad"))
 native = torch.load(os.path.join(work, "from_tapegrad", "model.pt"), weights_only=True)
@@ -79,6 +91,8 @@ model.eval()
 with torch.no_grad():
     logits = model(torch.from_numpy(ref.inputs)).numpy()
 compare_outputs("tapegrad -> PyTorch", logits, ref.logits, ref.labels, ref_predicted=ref.predicted)
+compare_outputs("tapegrad -> PyTorch in float64", float64_logits(model, ref.inputs), ref.logits64, ref.labels,
+                tolerance=1e-5)
 
 # 2. PyTorch -> tapegrad: 300 SGD steps in PyTorch, then tapegrad evaluates the converted weights.
 torch.manual_seed(0)
@@ -98,3 +112,5 @@ check_identical("PyTorch -> tapegrad -> PyTorch", torch.load(os.path.join(work, 
 with torch.no_grad():
     logits = model(torch.from_numpy(back.inputs)).numpy()
 compare_outputs("PyTorch -> tapegrad", back.logits, logits, back.labels, predicted=back.predicted)
+compare_outputs("PyTorch -> tapegrad in float64", back.logits64, float64_logits(model, back.inputs), back.labels,
+                tolerance=1e-5)

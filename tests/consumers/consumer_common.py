@@ -43,6 +43,7 @@ def run_reference(tool, model, data, work, *extra):
     assert correct == int(np.sum(predicted == labels)), f"{tool} prints {correct} correct, its predictions say otherwise"
     return SimpleNamespace(inputs=read("inputs.f32", np.float32).reshape(len(labels), 784),
                            logits=read("logits.f32", np.float32).reshape(len(labels), -1),
+                           logits64=read("logits.f64", np.float64).reshape(len(labels), -1),
                            labels=labels, predicted=predicted, correct=correct)
 
 

@@ -5,6 +5,8 @@
 //   model.pt            the same weights in PyTorch's format (tg::save to a .pt name)
 //   inputs.f32          the normalised test images, 10000 x 784 float32 (the same bytes both sides see)
 //   logits.f32          tapegrad's outputs on them, 10000 x 10 float32
+//   logits.f64          the same model converted to float64 (Module::to), its outputs on the images in
+//                       float64: what two implementations agree on to ~1e-12, whatever their summation order
 //   predictions.i64     tapegrad's argmax of each row
 //   labels.i64          the test labels
 // and prints "correct: N" (argmax hits over the test set).
@@ -106,6 +108,8 @@ int main(int argc, char** argv) {
     tg::save(model, out + "/model.pt");
     // Traced on one image: the export's batch dimension is dynamic, the consumers run 10000 at once.
     tg::onnx::export_model(model, tg::zeros({1, 784}), out + "/model.onnx");
+    model.to(tg::kFloat64);  // last: everything above is of the float32 model
+    write(out + "/logits.f64", model(images.to(tg::kFloat64)));
     std::printf("correct: %lld\n", static_cast<long long>(correct));
     return 0;
   } catch (const std::exception& e) {
