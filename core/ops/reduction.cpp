@@ -40,7 +40,7 @@ Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
   Tensor out = empty(out_shape, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    using Acc = std::conditional_t<is_floating_point(dtype_of<T>), double, std::int64_t>;
     std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{0});
     const T* px = x.data_ptr<T>();
     if (out.numel() == 1 && x.is_contiguous()) {
