@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <ostream>
 #include <string>
 
@@ -46,6 +47,9 @@ template <Dtype D> struct DtypeTraits;
     using storage_type = T;                                                                      \
     using compute_type = C;                                                                      \
     static_assert(sizeof(T) == bytes, "the storage type of " name " is not as wide as its row says"); \
+    /* max_pool2d and logsumexp start from numeric_limits<T>::infinity(): an unspecialised one is 0 */ \
+    static_assert(std::numeric_limits<T>::is_specialized,                                        \
+                  "specialise std::numeric_limits for the storage type of " name);               \
   };
 TAPEGRAD_FORALL_DTYPES(TAPEGRAD_DTYPE_TRAITS)
 #undef TAPEGRAD_DTYPE_TRAITS
