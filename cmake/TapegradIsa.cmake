@@ -36,7 +36,7 @@ function(tapegrad_add_isa_objects name)
     target_compile_definitions(${name}_${isa} PRIVATE TAPEGRAD_ISA_NS=${isa} TAPEGRAD_ISA_${ISA} ${TAPEGRAD_ISA_DEFINITIONS})
     # Optimised even in Debug builds: inlining keeps the std helpers they use (std::min, std::fill)
     # out of the object's weak symbols (see scripts/check-isa-symbols.sh, run by ctest).
-    target_compile_options(${name}_${isa} PRIVATE -Wall -Wextra ${TAPEGRAD_ISA_FLAGS_${isa}} $<$<CONFIG:Debug>:-O2>)
+    target_compile_options(${name}_${isa} PRIVATE ${TAPEGRAD_WARNING_FLAGS} ${TAPEGRAD_ISA_FLAGS_${isa}} $<$<CONFIG:Debug>:-O2>)
     target_compile_features(${name}_${isa} PRIVATE cxx_std_20)
     target_link_libraries(${name}_${isa} PRIVATE xsimd ${${name}_LIBS})
     set_target_properties(${name}_${isa} PROPERTIES POSITION_INDEPENDENT_CODE ON)

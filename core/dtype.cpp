@@ -4,23 +4,33 @@
 
 namespace tapegrad {
 
-std::size_t element_size(Dtype dtype) { return dtype == kFloat32 ? 4 : 8; }
-
-const char* dtype_name(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::kFloat32: return "float32";
-    case Dtype::kFloat64: return "float64";
-    case Dtype::kInt64: return "int64";
-  }
-  return "unknown";
-}
-
 std::ostream& operator<<(std::ostream& os, Dtype dtype) { return os << dtype_name(dtype); }
 
-void check_floating(Dtype dtype, const char* op) {
-  if (!is_floating_point(dtype))
-    throw std::invalid_argument(std::string(op) + ": expected a floating point tensor (float32 or float64) but got " +
-                                dtype_name(dtype));
+namespace detail {
+void throw_invalid_dtype(Dtype dtype) {
+  throw std::invalid_argument("invalid dtype value " + std::to_string(static_cast<int>(dtype)) + " (not a row of the dtype table)");
+}
+}  // namespace detail
+
+namespace {
+// "float32 or float64": the floating rows of the table, for the message below.
+std::string floating_dtype_names() {
+  std::string names;
+  std::size_t left = 0;
+  for (Dtype d : kAllDtypes) left += is_floating_point(d);
+  for (Dtype d : kAllDtypes) {
+    if (!is_floating_point(d)) continue;
+    names += dtype_name(d);
+    --left;
+    names += left > 1 ? ", " : left == 1 ? " or " : "";
+  }
+  return names;
+}
+}  // namespace
+
+void throw_not_floating(Dtype dtype, const char* op) {
+  throw std::invalid_argument(std::string(op) + ": expected a floating point tensor (" + floating_dtype_names() +
+                              ") but got " + dtype_name(dtype));
 }
 
 }  // namespace tapegrad

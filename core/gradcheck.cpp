@@ -57,12 +57,11 @@ std::int64_t offset_of(const Tensor& t, std::int64_t i) {
 }
 double get(const Tensor& t, std::int64_t i) {
   const std::int64_t at = offset_of(t, i);
-  return t.dtype() == kFloat64 ? t.data_ptr<double>()[at] : static_cast<double>(t.data_ptr<float>()[at]);
+  return dispatch_floating(t.dtype(), "gradcheck", [&](auto tag) { return static_cast<double>(t.data_ptr<decltype(tag)>()[at]); });
 }
 void set(Tensor& t, std::int64_t i, double v) {
   const std::int64_t at = offset_of(t, i);
-  if (t.dtype() == kFloat64) t.data_ptr<double>()[at] = v;
-  else t.data_ptr<float>()[at] = static_cast<float>(v);
+  dispatch_floating(t.dtype(), "gradcheck", [&](auto tag) { t.data_ptr<decltype(tag)>()[at] = static_cast<decltype(tag)>(v); });
 }
 
 // A row-major float64 copy of fn's output: a view op's output shares the input's storage, which the
@@ -92,11 +91,11 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   for (const auto& in : inputs) {
     if (!in.requires_grad()) continue;  // others (int64 indices) pass through
     check_floating(in.dtype(), "gradcheck");
-    // Central differences at eps 1e-6 are mostly rounding noise in float32: refuse rather than
-    // fail correct ops at random (PyTorch warns).
-    if (in.dtype() == kFloat32 && options.eps() < 1e-4)
+    // Central differences at eps 1e-6 are mostly rounding noise in float32 (and in any float narrower
+    // than float64): refuse rather than fail correct ops at random (PyTorch warns).
+    if (in.dtype() != kFloat64 && options.eps() < 1e-4)
       throw std::invalid_argument(
-          "gradcheck: a float32 input cannot be checked at eps " + std::to_string(options.eps()) +
+          std::string("gradcheck: a ") + dtype_name(in.dtype()) + " input cannot be checked at eps " + std::to_string(options.eps()) +
           "; use float64 inputs (x.to(kFloat64)), or eps ~1e-2 with rtol 1e-2 and atol 1e-3");
   }
   std::vector<std::vector<std::vector<double>>> analytic(inputs.size());  // [input][out][elem]

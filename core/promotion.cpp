@@ -9,6 +9,9 @@
 
 namespace tapegrad {
 
+// Written for the three dtypes of the table: a new one needs its own place in PyTorch's lattice
+// (bfloat16 with float32 gives float32, float16 with bfloat16 gives float32), which these lines do not know.
+static_assert(kDtypeCount == 3, "promote_types: place the new dtype in PyTorch's promotion lattice");
 Dtype promote_types(Dtype a, Dtype b) {
   if (a == b) return a;
   if (!is_floating_point(a)) return b;  // int64 with a float: the float
@@ -19,16 +22,6 @@ Dtype promote_types(Dtype a, Dtype b) {
 bool can_cast(Dtype from, Dtype to) { return !(is_floating_point(from) && !is_floating_point(to)); }
 
 namespace {
-
-// PyTorch's ScalarType names, for its message texts.
-const char* torch_scalar_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::kFloat32: return "Float";
-    case Dtype::kFloat64: return "Double";
-    case Dtype::kInt64: break;
-  }
-  return "Long";
-}
 
 // The dtypes of the operands of one rank (dimensioned tensors, 0-d tensors, scalars), promoted.
 using Rank = std::optional<Dtype>;

@@ -186,9 +186,6 @@ template <class T> T* Tensor::data_ptr() const {
                                 dtype_name(dtype()) + " tensor");
   return static_cast<T*>(data_ptr());
 }
-template float* Tensor::data_ptr<float>() const;
-template double* Tensor::data_ptr<double>() const;
-template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
 
 void* Tensor::raw_data() const {
   if (!checked().contiguous)
@@ -204,12 +201,12 @@ template <class T> T* Tensor::data() {
   return static_cast<T*>(raw_data());
 }
 template <class T> const T* Tensor::data() const { return const_cast<Tensor*>(this)->data<T>(); }
-template float* Tensor::data<float>();
-template double* Tensor::data<double>();
-template std::int64_t* Tensor::data<std::int64_t>();
-template const float* Tensor::data<float>() const;
-template const double* Tensor::data<double>() const;
-template const std::int64_t* Tensor::data<std::int64_t>() const;
+#define TAPEGRAD_TENSOR_DATA(e, T, ...) \
+  template T* Tensor::data<T>();        \
+  template const T* Tensor::data<T>() const; \
+  template T* Tensor::data_ptr<T>() const;
+TAPEGRAD_FORALL_DTYPES(TAPEGRAD_TENSOR_DATA)
+#undef TAPEGRAD_TENSOR_DATA
 
 template <class T> T Tensor::item() const {
   if (numel() != 1)

@@ -302,15 +302,13 @@ Tensor from_blob_copy(const void* data, Dtype source_dtype, const Shape& shape, 
 template <class T> std::vector<T> to_vector(const Tensor& t);  // values converted to T
 
 // ---- explicit instantiations live in tensor.cpp ----
-extern template float* Tensor::data<float>();
-extern template double* Tensor::data<double>();
-extern template std::int64_t* Tensor::data<std::int64_t>();
-extern template const float* Tensor::data<float>() const;
-extern template const double* Tensor::data<double>() const;
-extern template const std::int64_t* Tensor::data<std::int64_t>() const;
-extern template float* Tensor::data_ptr<float>() const;
-extern template double* Tensor::data_ptr<double>() const;
-extern template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
+// Element access for the storage type of every row of the dtype table (what dispatch hands out).
+#define TAPEGRAD_TENSOR_DATA(e, T, ...)         \
+  extern template T* Tensor::data<T>();         \
+  extern template const T* Tensor::data<T>() const; \
+  extern template T* Tensor::data_ptr<T>() const;
+TAPEGRAD_FORALL_DTYPES(TAPEGRAD_TENSOR_DATA)
+#undef TAPEGRAD_TENSOR_DATA
 extern template float Tensor::item<float>() const;
 extern template double Tensor::item<double>() const;
 extern template std::int64_t Tensor::item<std::int64_t>() const;

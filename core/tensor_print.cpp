@@ -42,7 +42,9 @@ class Printer {
 
  private:
   double value(std::int64_t flat) const {
-    return t_.dtype() == kFloat64 ? t_.data_ptr<double>()[flat] : static_cast<double>(t_.data_ptr<float>()[flat]);
+    return dispatch_floating(t_.dtype(), "print", [&](auto tag) {
+      return static_cast<double>(t_.data_ptr<decltype(tag)>()[flat]);
+    });
   }
 
   // Indices shown along dim d: all of them, or the first and last kEdgeItems when summarising.
@@ -159,7 +161,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     if (t.dtype() != kFloat32) suffixes.push_back(std::string("dtype=") + dtype_name(t.dtype()));  // nothing to infer it from
   } else {
     text += Printer(t).body();
-    if (t.dtype() == kFloat64) suffixes.push_back(std::string("dtype=") + dtype_name(t.dtype()));
+    // PyTorch names every dtype but the default and int64, which the values' text shows.
+    if (t.dtype() != kFloat32 && t.dtype() != kInt64) suffixes.push_back(std::string("dtype=") + dtype_name(t.dtype()));
   }
   if (!t.is_leaf()) suffixes.push_back("grad_fn=<" + autograd::backward_name(t.grad_fn_name()) + ">");
   else if (t.requires_grad()) suffixes.push_back("requires_grad=True");

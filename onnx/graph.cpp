@@ -10,8 +10,9 @@ proto::ElemType elem_type_of(Dtype dtype) {
   switch (dtype) {
     case kFloat32: return proto::ElemType::kFloat;
     case kFloat64: return proto::ElemType::kDouble;
-    default: throw std::invalid_argument("onnx::export_model: models run on float32 or float64 inputs, got " + std::string(dtype_name(dtype)));
+    case kInt64: break;  // parameters and inputs are floating; int64 appears only as indices
   }
+  throw std::invalid_argument("onnx::export_model: models run on float32 or float64 inputs, got " + std::string(dtype_name(dtype)));
 }
 }  // namespace
 

@@ -25,8 +25,8 @@ template <class T> void Adadelta::kernel(const UpdateArgs<T>& a, const AdadeltaO
   const bool has_wd = o.weight_decay() != 0;
   T* __restrict p = a.param;
   const T* __restrict gr = a.grad;
-  T* __restrict sq = a.state[0];
-  T* __restrict acc = a.state[1];
+  T* __restrict sq = a.slot(0);
+  T* __restrict acc = a.slot(1);
   detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if (has_wd) g = g + wd * p[i];

@@ -31,7 +31,7 @@ template <class T> void Adagrad::kernel(const UpdateArgs<T>& a, const AdagradOpt
   const bool has_wd = o.weight_decay() != 0;
   T* __restrict p = a.param;
   const T* __restrict gr = a.grad;
-  T* __restrict sum = a.state[0];
+  T* __restrict sum = a.slot(0);
   detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if (has_wd) g = g + wd * p[i];

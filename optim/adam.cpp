@@ -41,9 +41,9 @@ void adam_kernel(const UpdateArgs<T>& a, const O& o) {
   const bool has_wd = o.weight_decay() != 0;
   T* __restrict p = a.param;
   const T* __restrict gr = a.grad;
-  T* __restrict m = a.state[0];
-  T* __restrict v = a.state[1];
-  T* __restrict vmax = a.state[2];
+  T* __restrict m = a.slot(0);
+  T* __restrict v = a.slot(1);
+  T* __restrict vmax = kAmsgrad ? a.slot(2) : nullptr;
   detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if constexpr (kDecoupled) p[i] = p[i] * decay;

@@ -103,6 +103,22 @@ std::vector<Tensor> Optimizer::initial_state(const Tensor& param, const Optimize
   return out;
 }
 
+void Optimizer::check_state_count(std::size_t index, std::size_t have, const std::vector<std::string>& needed) const {
+  const std::string where = name() + ": parameter " + std::to_string(index);
+  // Options that add state (momentum, centered, amsgrad) turned on after the state was made: the
+  // kernel would read a missing buffer (PyTorch: KeyError 'momentum_buffer').
+  if (have < needed.size())
+    throw std::runtime_error(where + " has no '" + needed[have] +
+                             "' state: its options changed after its state was created (an option that "
+                             "needs more state, such as momentum, centered or amsgrad, was turned on)");
+  // Turned off: the state is kept by position, so the kernel could read one buffer as another
+  // (RMSprop's momentum_buffer as grad_avg once momentum is 0).
+  if (have > needed.size())
+    throw std::runtime_error(where + " has " + std::to_string(have) + " state tensors but its options use " +
+                             std::to_string(needed.size()) + ": its options changed after its state was created (an "
+                             "option that needs state, such as momentum, centered or amsgrad, was turned off)");
+}
+
 void Optimizer::step() {
   NoGradGuard no_grad;
   std::vector<Tensor> no_state;  // stays empty: the state of parameters that keep none
@@ -127,16 +143,12 @@ void Optimizer::step() {
           slot = std::make_unique<OptimizerParamState>();
           slot->tensors = initial_state(p, options);
         }
-        // Options that add state (momentum, centered, amsgrad) turned on after the state was made: the
-        // kernel would read a missing buffer (PyTorch: KeyError 'momentum_buffer').
-        if (slot->tensors.size() < needed.size())
-          throw std::runtime_error(name() + ": parameter " + std::to_string(i) + " has no '" +
-                                   needed[slot->tensors.size()] +
-                                   "' state: its options changed after its state was created (an option that "
-                                   "needs more state, such as momentum, centered or amsgrad, was turned on)");
+        check_state_count(i, slot->tensors.size(), needed);
         step = ++slot->step;
       }
-      std::vector<Tensor>& tensors = slot ? slot->tensors : no_state;
+      // The kernel sees the state its options name; none where the group keeps none (SGD whose
+      // momentum was set to 0 keeps its old buffer, unread).
+      std::vector<Tensor>& tensors = keeps ? slot->tensors : no_state;
       // Module::to(dtype) swaps a parameter's storage under the optimizer: say so instead of
       // reading state of the wrong type.
       for (const Tensor& t : tensors)
@@ -145,9 +157,10 @@ void Optimizer::step() {
                                    "state was created; create the optimizer after Module::to()");
       dispatch_floating(p.dtype(), name().c_str(), [&](auto tag) {
         using T = decltype(tag);
-        UpdateArgs<T> a{p.data<T>(), g.data<T>(), {nullptr, nullptr, nullptr, nullptr}, p.numel(), step};
-        for (std::size_t k = 0; k < tensors.size() && k < 4; ++k) a.state[k] = tensors[k].data<T>();
-        update(a, options);
+        std::vector<T*> slots;
+        slots.reserve(tensors.size());
+        for (Tensor& t : tensors) slots.push_back(t.data<T>());
+        update(UpdateArgs<T>{p.data<T>(), g.data<T>(), slots, p.numel(), step}, options);
       });
       p.bump_version();  // an in-place write: values saved for backward before it are now stale
     }

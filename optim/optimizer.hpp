@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -110,9 +112,19 @@ using tapegrad::StateDict;
 template <class T> struct UpdateArgs {
   T* param;
   const T* grad;
-  T* state[4];  // the state tensors, in state_names() order
+  // The state tensors, exactly as many as state_names(options) names and in its order (step()
+  // raises on any other count; empty where the group keeps no state).
+  std::span<T* const> state;
   std::int64_t n;
   std::int64_t step;  // this step's count (1 on the first)
+  // State tensor k, checked: a kernel asking for a slot its options do not name is a bug of that
+  // optimizer, raised rather than read out of bounds.
+  T* slot(std::size_t k) const {
+    if (k >= state.size())
+      throw std::logic_error("optimizer kernel asked for state slot " + std::to_string(k) + " of " +
+                             std::to_string(state.size()));
+    return state[k];
+  }
 };
 
 class Optimizer {
@@ -169,6 +181,9 @@ class Optimizer {
   std::vector<OptimizerParamGroup> groups_;
   std::unique_ptr<OptimizerOptions> defaults_;
   std::vector<std::unique_ptr<OptimizerParamState>> state_;  // one slot per parameter, as parameters()
+
+  // std::runtime_error unless a parameter's `have` state tensors are the ones `needed` names.
+  void check_state_count(std::size_t index, std::size_t have, const std::vector<std::string>& needed) const;
 };
 
 // Implements both update() overloads by calling Derived::kernel<T>(args, options), so an optimizer's

@@ -54,6 +54,7 @@ StateDict Optimizer::state_dict() const {
     for (std::size_t k = 0; k < groups_[g].params().size(); ++k, ++index) {
       const auto& s = state_[index];
       if (!s) continue;
+      check_state_count(index, s->tensors.size(), names);  // the names label the tensors by position
       const std::string sp = "state." + std::to_string(index) + ".";
       d.values[sp + "step"] = std::to_string(s->step);
       for (std::size_t t = 0; t < names.size(); ++t) d.tensors.emplace_back(sp + names[t], s->tensors[t].clone());

@@ -39,9 +39,9 @@ void rmsprop_kernel(const UpdateArgs<T>& a, const RMSpropOptions& o) {
   const bool has_wd = o.weight_decay() != 0;
   T* __restrict p = a.param;
   const T* __restrict gr = a.grad;
-  T* __restrict sq = a.state[0];
-  T* __restrict buf = a.state[1];                    // momentum_buffer, when kMomentum
-  T* __restrict gavg = a.state[kMomentum ? 2 : 1];   // grad_avg, when kCentered
+  T* __restrict sq = a.slot(0);
+  T* __restrict buf = kMomentum ? a.slot(1) : nullptr;                     // momentum_buffer
+  T* __restrict gavg = kCentered ? a.slot(kMomentum ? 2 : 1) : nullptr;  // grad_avg
   detail::for_each_element(a.n, [=](std::int64_t i) {
     T g = sign * gr[i];
     if (has_wd) g = g + wd * p[i];

@@ -72,8 +72,9 @@ template <class T> void SGD::kernel(const UpdateArgs<T>& a, const SGDOptions& o)
   const Scalars<T> s{static_cast<T>(o.lr()), static_cast<T>(o.maximize() ? -1 : 1), static_cast<T>(o.weight_decay()),
                      static_cast<T>(o.momentum()), static_cast<T>(1 - o.dampening())};
   const Momentum mode = o.momentum() == 0 ? Momentum::kNone : a.step == 1 ? Momentum::kFirstStep : Momentum::kLaterStep;
-  if (o.weight_decay() != 0) run_with_momentum<T, true>(mode, o.nesterov(), a.param, a.grad, a.state[0], a.n, s);
-  else run_with_momentum<T, false>(mode, o.nesterov(), a.param, a.grad, a.state[0], a.n, s);
+  T* buf = mode == Momentum::kNone ? nullptr : a.slot(0);  // momentum_buffer: kept only with a momentum
+  if (o.weight_decay() != 0) run_with_momentum<T, true>(mode, o.nesterov(), a.param, a.grad, buf, a.n, s);
+  else run_with_momentum<T, false>(mode, o.nesterov(), a.param, a.grad, buf, a.n, s);
 }
 template void SGD::kernel<float>(const UpdateArgs<float>&, const SGDOptions&);
 template void SGD::kernel<double>(const UpdateArgs<double>&, const SGDOptions&);

@@ -11,6 +11,9 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "torch storages are read as they lie in memory");
 
+// Every torch storage class and the dtype it is read as: a new dtype takes over its class here
+// (a bfloat16 dtype would read BFloat16Storage as itself, not convert it to float32).
+static_assert(kDtypeCount == 3, "pt_tensor.cpp: map the new dtype's torch storage class to it");
 constexpr TorchStorageType kTypes[] = {
     {"FloatStorage", 4, kFloat32}, {"DoubleStorage", 8, kFloat64}, {"LongStorage", 8, kInt64},
     {"HalfStorage", 2, kFloat32},  {"BFloat16Storage", 2, kFloat32}, {"IntStorage", 4, kInt64},
@@ -70,9 +73,9 @@ const char* storage_class(Dtype dtype) {
   switch (dtype) {
     case Dtype::kFloat32: return "FloatStorage";
     case Dtype::kFloat64: return "DoubleStorage";
-    case Dtype::kInt64: break;
+    case Dtype::kInt64: return "LongStorage";
   }
-  return "LongStorage";
+  detail::throw_invalid_dtype(dtype);
 }
 
 Tensor storage_tensor(const TorchStorageType& type, std::span<const std::uint8_t> bytes) {

@@ -123,15 +123,14 @@ const char* safetensors_dtype(Dtype dtype) {
   switch (dtype) {
     case Dtype::kFloat32: return "F32";
     case Dtype::kFloat64: return "F64";
-    case Dtype::kInt64: break;
+    case Dtype::kInt64: return "I64";
   }
-  return "I64";
+  detail::throw_invalid_dtype(dtype);
 }
 
 std::optional<Dtype> parse_safetensors_dtype(const std::string& name) {
-  if (name == "F32") return kFloat32;
-  if (name == "F64") return kFloat64;
-  if (name == "I64") return kInt64;
+  for (Dtype d : kAllDtypes)  // the inverse of the switch above: a new dtype is read once it is written
+    if (name == safetensors_dtype(d)) return d;
   return std::nullopt;
 }
 

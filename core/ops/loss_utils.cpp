@@ -8,14 +8,7 @@ namespace tapegrad {
 
 namespace detail {
 
-const char* torch_type_name(Dtype dtype) {
-  switch (dtype) {
-    case Dtype::kFloat32: return "Float";
-    case Dtype::kFloat64: return "Double";
-    case Dtype::kInt64: return "Long";
-  }
-  return "?";
-}
+const char* torch_type_name(Dtype dtype) { return torch_scalar_type_name(dtype); }
 
 void check_loss_dtype(const char* op, const char* what, const Tensor& other, const Tensor& input) {
   check_floating(input.dtype(), op);

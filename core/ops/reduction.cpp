@@ -60,7 +60,7 @@ Tensor sum_keepdim(const Tensor& x, const Shape& out_shape) {
   const std::optional<KeptRun> run = x.is_contiguous() ? kept_run(x.shape(), out_shape) : std::nullopt;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    using Acc = std::conditional_t<is_floating_point(dtype_of<T>), double, std::int64_t>;
     std::vector<Acc> acc(static_cast<std::size_t>(out.numel()), Acc{0});
     const T* px = x.data_ptr<T>();
     if (run) {  // one line of inner values at a time

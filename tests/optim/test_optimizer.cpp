@@ -156,3 +156,38 @@ TEST_CASE("Optimizer: an option that needs more state, turned on after the first
   static_cast<tg::optim::RMSpropOptions&>(rmsprop.param_groups()[0].options()).momentum(0.9);
   CHECK_THROWS_WITH(step(rmsprop), Catch::Matchers::Contains("RMSprop: parameter 0 has no 'momentum_buffer' state"));
 }
+
+// State is kept by position (state_names() order), so a slot an option no longer uses would shift the
+// others: RMSprop with momentum and centered keeps {square_avg, momentum_buffer, grad_avg}; with momentum
+// 0 its kernel would read momentum_buffer as grad_avg, and state_dict would save it under that name.
+TEST_CASE("Optimizer: an option that needs state, turned off after the first step, is refused by count",
+          "[optim]") {
+  auto p = tg::tensor({1., 2.}).requires_grad_();
+  auto step = [&p](tg::optim::Optimizer& opt) {
+    opt.zero_grad();
+    (p * p).sum().backward();
+    opt.step();
+  };
+  tg::optim::RMSprop rmsprop({p}, tg::optim::RMSpropOptions(0.1).momentum(0.9).centered(true));
+  step(rmsprop);
+  const std::vector<float> before = tg::to_vector<float>(p);
+  static_cast<tg::optim::RMSpropOptions&>(rmsprop.param_groups()[0].options()).momentum(0);
+  CHECK_THROWS_WITH(step(rmsprop), Catch::Matchers::Contains("RMSprop: parameter 0 has 3 state tensors but its options use 2"));
+  CHECK_THROWS_AS(step(rmsprop), std::runtime_error);
+  CHECK(tg::to_vector<float>(p) == before);  // refused before the update
+  CHECK_THROWS_WITH(rmsprop.state_dict(), Catch::Matchers::Contains("has 3 state tensors but its options use 2"));
+
+  tg::optim::Adam adam({p}, tg::optim::AdamOptions(0.1).amsgrad(true));
+  step(adam);
+  static_cast<tg::optim::AdamOptions&>(adam.param_groups()[0].options()).amsgrad(false);
+  CHECK_THROWS_WITH(step(adam), Catch::Matchers::Contains("Adam: parameter 0 has 3 state tensors but its options use 2"));
+
+  // SGD keeps no state without momentum: its old buffer stays, unread, and the plain update runs.
+  auto q = tg::tensor({1., 2.}).requires_grad_();
+  SGD sgd({q}, SGDOptions(0.5).momentum(0.9));
+  q.set_grad(tg::tensor({1., 1.}));
+  sgd.step();
+  static_cast<SGDOptions&>(sgd.param_groups()[0].options()).momentum(0);
+  sgd.step();
+  CHECK(tg::to_vector<float>(q) == std::vector<float>{0.0f, 1.0f});
+}

@@ -144,6 +144,28 @@ TEST_CASE("Optimizer load_state_dict refuses another optimizer, other shapes, mi
   CHECK(fresh.lr() == 1e-3);
 }
 
+// A state whose slot count is not the one its options name (state_names) is refused whole.
+TEST_CASE("Optimizer load_state_dict refuses a state with more or fewer slots than its options name", "[optim][state]") {
+  auto p = tg::zeros({3}).requires_grad_();
+  optim::Adam adam({p});
+  p.set_grad(tg::ones({3}));
+  adam.step();
+  const auto good = adam.state_dict();
+  REQUIRE(good.tensors.size() == 2);  // exp_avg, exp_avg_sq
+
+  optim::Adam fresh({tg::zeros({3}).requires_grad_()});
+  auto extra_slot = good;
+  extra_slot.tensors.emplace_back("state.0.max_exp_avg_sq", tg::zeros({3}));
+  CHECK_THROWS_WITH(fresh.load_state_dict(extra_slot), Catch::Contains("unexpected tensor \"state.0.max_exp_avg_sq\""));
+  auto missing_slot = good;
+  missing_slot.values["param_groups.0.amsgrad"] = "true";  // three slots named, two given
+  CHECK_THROWS_WITH(fresh.load_state_dict(missing_slot), Catch::Contains("missing tensor \"state.0.max_exp_avg_sq\""));
+  CHECK(fresh.state(0) == nullptr);
+  fresh.load_state_dict(good);
+  REQUIRE(fresh.state(0) != nullptr);
+  CHECK(fresh.state(0)->tensors.size() == 2);
+}
+
 TEST_CASE("Parameter groups: per-group options, add_param_group, repeated parameters", "[optim][groups]") {
   auto w = tg::ones({2}).requires_grad_(), b = tg::ones({2}).requires_grad_();
   // The classic use: biases without weight decay.
